@@ -1,0 +1,1 @@
+namespace Hostmem; public static class Placeholder {}
