@@ -1,1 +1,0 @@
-namespace Hostmem; public static class Placeholder {}
