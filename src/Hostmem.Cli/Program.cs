@@ -1,1 +1,21 @@
-return 0;
+using System.CommandLine;
+using System.Reflection;
+
+namespace Hostmem.Cli;
+
+public static class Program
+{
+    public static string Version { get; } =
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand(
+            """
+            hostmem: place VM memory on the right kind of host memory (DRAM, CXL, HBM, PMEM) and tell the
+            guest how fast it is. Start with 'hostmem topology'.
+            """);
+        root.Subcommands.Add(TopologyCommand.Create());
+        return Cli.Run(root, args);
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Text.Json;
+using Hostmem.Classification;
+using Hostmem.Cli.Output;
+using Hostmem.Export;
+
+namespace Hostmem.Cli;
+
+/// <summary>`hostmem topology`: what memory this host has, what kind each node is, and why.</summary>
+public static class TopologyCommand
+{
+    public static Command Create()
+    {
+        var sysfs = CommonOptions.Sysfs();
+        var format = CommonOptions.Format();
+        var json = CommonOptions.Json();
+        var command = new Command("topology",
+            """
+            Discover and explain the host's memory: every NUMA node with its type (dram, cxl-ram, cxl-pmem,
+            hbm, pmem, spm), kernel memory tier, CPUs, size, HMAT latency and bandwidth and the device behind
+            it; then CXL regions, DAX devices, and findings with what to do about each.
+
+            Reads only. Firmware-onlined CXL memory is recognised from the CXL windows (root decoders,
+            /proc/iomem or the ACPI CEDT); without them hostmem says 'unknown' rather than guess.
+
+            Exit status: 0 all well, 1 findings of warning level (e.g. CXL capacity not usable),
+            2 bad input (e.g. --sysfs is not a sysfs tree).
+
+            Examples:
+              hostmem topology
+              hostmem topology --format json | jq '.nodes[] | {node, type, tier}'
+              hostmem topology --sysfs tests/fixtures/cxl-ram-kmem   (a recorded tree)
+            """)
+        {
+            sysfs, format, json,
+        };
+        command.SetAction(parse =>
+        {
+            var analysed = ClassifiedHost.Discover(parse.GetValue(sysfs)!);
+            var shownRoot = parse.GetValue(sysfs)!;
+            if (parse.GetValue(json) || parse.GetValue(format) == "json")
+            {
+                var report = TopologyReportBuilder.Build(analysed.Host, analysed.Classes, analysed.Diagnostics, Program.Version, shownRoot);
+                Console.Out.WriteLine(JsonSerializer.Serialize(report, HostmemJson.Default.TopologyReport));
+            }
+            else
+            {
+                TopologyTable.Write(Terminal.Stdout(), analysed);
+            }
+            return analysed.Diagnostics.Any(d => d.Severity >= Severity.Warning) ? 1 : 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using Hostmem.Classification;
+using Hostmem.Cli.Output;
+using Hostmem.Export;
+using Hostmem.Sysfs;
+using Hostmem.Topology;
+
+namespace Hostmem.Cli;
+
+/// <summary>The terminal rendering of a classified host: nodes, CXL, DAX, why, findings.</summary>
+public static class TopologyTable
+{
+    public static void Write(Terminal t, ClassifiedHost analysed)
+    {
+        var host = analysed.Host;
+        var w = t.Writer;
+        var nodes = new Table("NODE", "TYPE", "TIER", "CPUS", "SIZE", "FREE", "LATENCY r/w ns", "BANDWIDTH r/w MB/s", "BACKING");
+        foreach (var n in host.Nodes)
+        {
+            var c = analysed.ClassOf(n.Id);
+            var a = n.BestAccess;
+            nodes.Add(
+                (N(n.Id), null),
+                (c.Type.Name(), c.Type == HostMemType.Dram ? null : t.Cyan),
+                (n.Tier is { } tier ? N(tier) : "-", null),
+                (n.HasCpus ? CpuList.Format(n.Cpus) : "-", null),
+                (n.MemTotalBytes is { } total ? Bytes.Format(total) : "?", null),
+                (n.MemFreeBytes is { } free ? Bytes.Format(free) : "?", null),
+                (a is null ? "-" : $"{Opt(a.ReadLatencyNs)}/{Opt(a.WriteLatencyNs)}", null),
+                (a is null ? "-" : $"{Opt(a.ReadBandwidthMBps)}/{Opt(a.WriteBandwidthMBps)}", null),
+                (Backing(host, c), null));
+        }
+        nodes.Write(t);
+
+        if (host.Cxl.Regions.Count > 0)
+        {
+            w.WriteLine();
+            var regions = new Table("CXL REGION", "MODE", "SIZE", "STATE", "WAYS", "TARGETS", "WINDOW", "DAX");
+            foreach (var r in host.Cxl.Regions)
+                regions.Add(r.Name, NodeClassifier.ModeName(r.Mode), r.SizeBytes is > 0 ? Bytes.Format(r.SizeBytes.Value) : "-",
+                    r.Committed ? "committed" : "not committed", r.InterleaveWays is { } ways ? N(ways) : "-",
+                    r.Targets.Count > 0 ? string.Join(",", r.Targets) : "-", r.RootDecoder ?? "-",
+                    r.DaxDevices.Count > 0 ? string.Join(",", r.DaxDevices) : "-");
+            regions.Write(t);
+        }
+        if (host.Cxl.Memdevs.Count > 0)
+        {
+            w.WriteLine();
+            var mems = new Table("CXL MEMDEV", "RAM", "PMEM", "SERIAL", "NEAR NODE", "ENDPOINT");
+            foreach (var m in host.Cxl.Memdevs)
+                mems.Add(m.Name, Bytes.Format(m.RamBytes), Bytes.Format(m.PmemBytes), m.Serial ?? "-",
+                    m.NumaNode is { } nn ? N(nn) : "-", m.Endpoint ?? "-");
+            mems.Write(t);
+        }
+        if (host.Dax.Count > 0)
+        {
+            w.WriteLine();
+            var dax = new Table("DAX", "SIZE", "MODE", "TARGET NODE", "PARENT", "ALIGN");
+            foreach (var d in host.Dax)
+                dax.Add(d.Name, d.SizeBytes is { } s ? Bytes.Format(s) : "?", TopologyReportBuilder.ModeName(d.Mode),
+                    d.TargetNode is { } tn ? N(tn) : "-", $"{TopologyReportBuilder.ParentName(d.ParentKind)} {d.Parent}".Trim(),
+                    d.AlignBytes is { } al ? Bytes.Format(al) : "-");
+            dax.Write(t);
+        }
+
+        w.WriteLine();
+        w.WriteLine(t.Bold("WHY"));
+        foreach (var c in analysed.Classes)
+        {
+            w.WriteLine($"  node{c.Node} is {c.Type.Name()}:");
+            foreach (var e in c.Evidence) w.WriteLine(t.Dim($"    - {e}"));
+        }
+
+        w.WriteLine();
+        if (analysed.Diagnostics.Count == 0)
+        {
+            w.WriteLine(t.Green("No findings."));
+            return;
+        }
+        w.WriteLine(t.Bold("FINDINGS"));
+        foreach (var d in analysed.Diagnostics)
+        {
+            var label = d.Severity switch
+            {
+                Severity.Error => t.Red("error"),
+                Severity.Warning => t.Yellow("warning"),
+                _ => t.Cyan("info"),
+            };
+            w.WriteLine($"  {label} [{d.Code}] {d.Message}");
+            w.WriteLine($"    fix: {d.Hint}");
+        }
+    }
+
+    private static string Backing(HostTopology host, NodeClassification c)
+    {
+        if (c.BackingDevice is null)
+            return c.CxlWindow == CxlWindowCheck.Inside ? "CXL window (firmware)" : "-";
+        var dax = host.Dax.First(d => d.Name == c.BackingDevice);
+        return dax.Parent is null ? dax.Name : $"{dax.Name} ({dax.Parent})";
+    }
+
+    private static string N(int v) => v.ToString(CultureInfo.InvariantCulture);
+    private static string Opt(ulong? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "?";
+}

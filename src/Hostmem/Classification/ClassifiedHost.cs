@@ -1,0 +1,18 @@
+using Hostmem.Discovery;
+using Hostmem.Topology;
+
+namespace Hostmem.Classification;
+
+/// <summary>A host read once and understood: the snapshot, each node's type, and the findings.</summary>
+public sealed record ClassifiedHost(HostTopology Host, IReadOnlyList<NodeClassification> Classes, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public static ClassifiedHost Discover(string sysfsDir) => From(TopologyReader.Read(sysfsDir));
+
+    public static ClassifiedHost From(HostTopology host)
+    {
+        var classes = NodeClassifier.Classify(host);
+        return new ClassifiedHost(host, classes, TopologyDiagnostics.Find(host, classes));
+    }
+
+    public NodeClassification ClassOf(int node) => Classes.First(c => c.Node == node);
+}

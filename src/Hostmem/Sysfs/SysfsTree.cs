@@ -1,0 +1,179 @@
+using System.Globalization;
+
+namespace Hostmem.Sysfs;
+
+/// <summary>
+/// The only reader of the host: a sysfs root (live /sys or a recorded tree) and the procfs beside it.
+/// Every read is tolerant: a missing file is null, an unreadable or garbled one is null plus a recorded
+/// <see cref="ReadProblem"/>, so discovery never throws on a strange tree.
+/// </summary>
+public sealed class SysfsTree
+{
+    private readonly List<ReadProblem> _problems = [];
+
+    public string SysRoot { get; }
+    public string? ProcRoot { get; }
+    public IReadOnlyList<ReadProblem> Problems => _problems;
+
+    private SysfsTree(string sysRoot, string? procRoot)
+    {
+        SysRoot = sysRoot;
+        ProcRoot = procRoot;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="dir"/> as a sysfs root. Accepts the sys folder itself (/sys, tree/sys) or a
+    /// recorded tree's top folder holding sys/ and proc/. procfs is /proc for /sys, else the sibling proc/.
+    /// </summary>
+    public static SysfsTree Open(string dir)
+    {
+        var full = Path.GetFullPath(dir);
+        if (!Directory.Exists(full))
+            throw new UserError($"--sysfs {dir}: no such directory",
+                "give the sysfs root (/sys) or a recorded tree (a folder holding sys/ and proc/)");
+        if (!Directory.Exists(Path.Combine(full, "devices")) && Directory.Exists(Path.Combine(full, "sys", "devices")))
+            full = Path.Combine(full, "sys");
+        if (!Directory.Exists(Path.Combine(full, "devices", "system")))
+            throw new UserError($"--sysfs {dir}: not a sysfs tree (no devices/system inside)",
+                "give the sysfs root (/sys) or a recorded tree (a folder holding sys/ and proc/)");
+        var parent = Path.GetDirectoryName(full.TrimEnd('/'));
+        string? proc = parent is null ? null : Path.Combine(parent, "proc");
+        if (proc is not null && !Directory.Exists(proc)) proc = null;
+        return new SysfsTree(full, proc);
+    }
+
+    public string Sys(string relative) => Path.Combine(SysRoot, relative);
+
+    /// <summary>Trimmed text of a file, or null if it is absent; unreadable files are recorded.</summary>
+    public string? ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+        catch (UnauthorizedAccessException) { Note(path, "not readable (permission denied)"); return null; }
+        catch (IOException e) { Note(path, $"not readable ({FirstLine(e.Message)})"); return null; }
+    }
+
+    public string? ReadProc(string name) => ProcRoot is null ? null : ReadText(Path.Combine(ProcRoot, name));
+
+    /// <summary>
+    /// A root-only file (ACPI tables): null when absent or unreadable, without recording a problem,
+    /// because the caller reports the missing evidence in its own words.
+    /// </summary>
+    public byte[]? TryReadPrivileged(string path)
+    {
+        try { return File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>A decimal or 0x-prefixed hex unsigned number; garbage is recorded and gives null.</summary>
+    public ulong? ReadUInt(string path)
+    {
+        var text = ReadText(path);
+        if (text is null) return null;
+        if (TryParseUInt(text, out var value)) return value;
+        Note(path, $"expected a number, found '{Shorten(text)}'");
+        return null;
+    }
+
+    /// <summary>A signed decimal (numa_node is -1 when unknown).</summary>
+    public long? ReadInt(string path)
+    {
+        var text = ReadText(path);
+        if (text is null) return null;
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)) return v;
+        Note(path, $"expected a number, found '{Shorten(text)}'");
+        return null;
+    }
+
+    public static bool TryParseUInt(string text, out ulong value)
+    {
+        text = text.Trim();
+        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+            return ulong.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>Names in a directory (files, folders and links), sorted; empty when it is absent or vanished.</summary>
+    public IReadOnlyList<string> List(string dir)
+    {
+        try
+        {
+            var names = Directory.EnumerateFileSystemEntries(dir).Select(p => Path.GetFileName(p)).ToList();
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+        catch (DirectoryNotFoundException) { return []; }
+        catch (UnauthorizedAccessException) { Note(dir, "not listable (permission denied)"); return []; }
+        catch (IOException e) { Note(dir, $"not listable ({FirstLine(e.Message)})"); return []; }
+    }
+
+    public bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
+
+    /// <summary>
+    /// Where a symlink such as bus/dax/devices/dax0.0 points, as a full path inside the tree; null when
+    /// the link dangles, loops, or leaves the tree (recorded as a problem).
+    /// </summary>
+    public string? ResolveDeviceLink(string link)
+    {
+        try
+        {
+            var info = new FileInfo(link);
+            if (info.LinkTarget is null)
+                return Directory.Exists(link) ? Path.GetFullPath(link) : null;
+            var target = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(link)!, info.LinkTarget));
+            if (!IsInside(target))
+            {
+                Note(link, $"link leaves the tree ({info.LinkTarget})");
+                return null;
+            }
+            if (!Directory.Exists(target))
+            {
+                Note(link, $"dangling link ({info.LinkTarget})");
+                return null;
+            }
+            return target;
+        }
+        catch (IOException e) { Note(link, $"unresolvable link ({FirstLine(e.Message)})"); return null; }
+        catch (UnauthorizedAccessException) { Note(link, "unresolvable link (permission denied)"); return null; }
+    }
+
+    /// <summary>The last path element a link points to (driver links: .../drivers/kmem gives "kmem").</summary>
+    public string? LinkName(string link)
+    {
+        try
+        {
+            var target = new FileInfo(link).LinkTarget;
+            return target is null ? null : Path.GetFileName(target.TrimEnd('/'));
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>A path relative to the tree, for evidence and diagnostics ("/sys/bus/dax/..." style).</summary>
+    public string Show(string path)
+    {
+        var rel = Path.GetRelativePath(SysRoot, path);
+        if (!rel.StartsWith("..", StringComparison.Ordinal)) return "/sys/" + rel;
+        if (ProcRoot is not null)
+        {
+            rel = Path.GetRelativePath(ProcRoot, path);
+            if (!rel.StartsWith("..", StringComparison.Ordinal)) return "/proc/" + rel;
+        }
+        return path;
+    }
+
+    public void Note(string path, string what) => _problems.Add(new ReadProblem(Show(path), what));
+
+    private bool IsInside(string path) =>
+        !Path.GetRelativePath(SysRoot, path).StartsWith("..", StringComparison.Ordinal);
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+    private static string Shorten(string s) => s.Length <= 40 ? s.ReplaceLineEndings(" ") : s[..40].ReplaceLineEndings(" ") + "...";
+}
+
+/// <summary>A file that could not be read or made no sense; becomes a diagnostic, never an exception.</summary>
+public sealed record ReadProblem(string Path, string What);
