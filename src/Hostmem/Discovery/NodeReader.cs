@@ -19,7 +19,7 @@ internal static class NodeReader
             .ToList();
         // Distances are listed in online-node order; fall back to the folders present.
         var distanceOrder = online ?? ids;
-        var blockSize = fs.ReadUInt(fs.Sys("devices/system/memory/block_size_bytes"));
+        var blockSize = fs.ReadHex(fs.Sys("devices/system/memory/block_size_bytes"));
         var nodes = new List<NumaNode>(ids.Count);
         foreach (var id in ids)
         {

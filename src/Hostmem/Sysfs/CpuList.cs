@@ -21,9 +21,9 @@ public static class CpuList
                 result.Add(single);
                 continue;
             }
-            if (!TryInt(part[..dash], out var lo) || !TryInt(part[(dash + 1)..], out var hi) || hi < lo || hi - lo > 1 << 20)
+            if (!TryInt(part[..dash], out var lo) || !TryInt(part[(dash + 1)..], out var hi) || hi < lo || hi - lo > 1 << 16)
                 return null;
-            for (var i = lo; i <= hi; i++) result.Add(i);
+            for (long i = lo; i <= hi; i++) result.Add((int)i); // long: hi may be int.MaxValue
         }
         return [.. result];
     }

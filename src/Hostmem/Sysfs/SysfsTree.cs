@@ -79,6 +79,17 @@ public sealed class SysfsTree
         return null;
     }
 
+    /// <summary>Hex without a 0x prefix, as memory/block_size_bytes and phys_index print it.</summary>
+    public ulong? ReadHex(string path)
+    {
+        var text = ReadText(path);
+        if (text is null) return null;
+        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) text = text[2..];
+        if (ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var v)) return v;
+        Note(path, $"expected a hex number, found '{Shorten(text)}'");
+        return null;
+    }
+
     /// <summary>A signed decimal (numa_node is -1 when unknown).</summary>
     public long? ReadInt(string path)
     {

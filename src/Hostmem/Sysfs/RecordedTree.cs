@@ -1,0 +1,47 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+
+namespace Hostmem.Sysfs;
+
+/// <summary>
+/// A recorded tree archive (tests/fixtures/NAME.tar.gz: sys/, proc/, meta/) unpacked into a private
+/// temporary folder, removed on dispose. Lets every command take --sysfs FIXTURE.tar.gz directly.
+/// </summary>
+public sealed class RecordedTree : IDisposable
+{
+    public string Root { get; }
+
+    private RecordedTree(string root) => Root = root;
+
+    public static bool IsArchive(string path) =>
+        path.EndsWith(".tar.gz", StringComparison.Ordinal) || path.EndsWith(".tgz", StringComparison.Ordinal);
+
+    public static RecordedTree Extract(string archive)
+    {
+        if (!File.Exists(archive))
+            throw new UserError($"--sysfs {archive}: no such file", "give a recorded tree archive (.tar.gz) or a sysfs folder");
+        var root = Directory.CreateTempSubdirectory("hostmem-tree-").FullName;
+        try
+        {
+            using var file = File.OpenRead(archive);
+            using var gzip = new GZipStream(file, CompressionMode.Decompress);
+            TarFile.ExtractToDirectory(gzip, root, overwriteFiles: false);
+            return new RecordedTree(root);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            TryDelete(root);
+            throw new UserError($"--sysfs {archive}: not a readable tar.gz archive ({e.Message.Split('\n')[0]})",
+                "give a recorded tree made by lab/run (tests/fixtures/*.tar.gz) or an unpacked folder");
+        }
+    }
+
+    public void Dispose() => TryDelete(Root);
+
+    private static void TryDelete(string dir)
+    {
+        try { Directory.Delete(dir, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Hostmem.Tests.Support;
+
+/// <summary>
+/// Recorded sysfs trees for tests: the project's own (tests/fixtures/*.tar.gz, made by lab/run), the two
+/// samples in ../shared/fixtures/samples, and hwloc's test-suite trees in ../shared/fixtures/hwloc (used
+/// from there, never copied). Each archive is unpacked once per test run into a private folder.
+/// </summary>
+public static class Trees
+{
+    private static readonly ConcurrentDictionary<string, string> Extracted = new();
+
+    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string SharedFixtures => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
+    public static string ProjectFixtures => Path.Combine(RepoRoot, "tests", "fixtures");
+
+    public static string Project(string name) => Unpack(Path.Combine(ProjectFixtures, name + ".tar.gz"));
+    public static string Sample(string name) => Unpack(Path.Combine(SharedFixtures, "samples", name + ".tar.gz"));
+    public static string Hwloc(string name) => Unpack(Path.Combine(SharedFixtures, "hwloc", name + ".tar.bz2"));
+
+    public static bool HasProject(string name) => File.Exists(Path.Combine(ProjectFixtures, name + ".tar.gz"));
+    public static bool HasShared(string sub) => Directory.Exists(Path.Combine(SharedFixtures, sub));
+
+    public static IEnumerable<string> ProjectFixtureNames() =>
+        Directory.Exists(ProjectFixtures)
+            ? Directory.EnumerateFiles(ProjectFixtures, "*.tar.gz").Select(f => Path.GetFileName(f)[..^".tar.gz".Length]).Order()
+            : [];
+
+    /// <summary>A private writable copy of a tree, for tests that damage it.</summary>
+    public static string CopyOf(string tree)
+    {
+        var dest = Directory.CreateTempSubdirectory("hostmem-test-copy-").FullName;
+        Run("cp", "-a", tree + "/.", dest);
+        return dest;
+    }
+
+    /// <summary>hwloc's archives hold one top folder (the machine's name); the tree is inside it.</summary>
+    private static string Unpack(string archive) => Extracted.GetOrAdd(archive, a =>
+    {
+        if (!File.Exists(a)) throw new FileNotFoundException($"fixture {a} is missing");
+        var dest = Directory.CreateTempSubdirectory("hostmem-test-tree-").FullName;
+        Run("tar", "-xf", a, "-C", dest);
+        var entries = Directory.GetFileSystemEntries(dest);
+        if (entries.Length == 1 && Directory.Exists(entries[0]) && !Directory.Exists(Path.Combine(dest, "sys")))
+            return entries[0];
+        return dest;
+    });
+
+    public static string Run(string file, params string[] args) => RunIn(null, file, args);
+
+    public static string RunIn(string? workingDirectory, string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({p.ExitCode}): {stderr}");
+        return stdout.Result;
+    }
+
+    private static string FindRepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hostmem.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (Hostmem.slnx)");
+    }
+}
