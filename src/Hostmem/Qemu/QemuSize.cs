@@ -78,10 +78,8 @@ public static class QemuSize
         while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
         string intDigits = s[intStart..i];
         string fracDigits = "";
-        bool hasDot = false;
         if (i < s.Length && s[i] == '.')
         {
-            hasDot = true;
             i++;
             int fs = i;
             while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
@@ -97,7 +95,6 @@ public static class QemuSize
             i++;
         }
         if (i != s.Length) return null;
-        _ = hasDot;
         BigInteger unit = BigInteger.One << shift;
         BigInteger integral = intDigits.Length == 0 ? BigInteger.Zero : BigInteger.Parse(intDigits, CultureInfo.InvariantCulture);
         BigInteger total = integral * unit;
