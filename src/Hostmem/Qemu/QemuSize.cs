@@ -41,8 +41,10 @@ public static class QemuSize
     public static ulong? TryParseMemory(string text)
     {
         if (text.Length == 0) return null;
-        bool endsInDigit = char.IsAsciiDigit(text[^1]);
-        return TryParseCore(text, defaultShift: endsInDigit ? 20 : 0, allowHex: false);
+        // QEMU parses with qemu_strtosz first (so "1.5" is invalid), then multiplies a suffix-less value by MiB.
+        ulong? bytes = TryParseCore(text, defaultShift: 0, allowHex: false);
+        if (bytes is null || !char.IsAsciiDigit(text[^1])) return bytes;
+        return bytes.Value > ulong.MaxValue / MiB ? null : bytes.Value * MiB;
     }
 
     /// <summary>Parses a size, or throws <see cref="UserError"/> naming <paramref name="where"/> (e.g. <c>-object 'memory-backend-ram,id=m,size=1Q'</c>).</summary>
