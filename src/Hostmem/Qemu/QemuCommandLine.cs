@@ -86,7 +86,7 @@ public sealed class QemuArgument
 /// Splitting follows QEMU's own loop (softmmu/vl.c): a word not starting with '-' is a positional (disk image); a word
 /// starting with '-' is an option (<c>--x</c> = <c>-x</c>); a known option with HAS_ARG takes the next word whatever it is
 /// (<c>-append -x</c>). Unknown options (QEMU 10 would refuse them, but a newer QEMU may have them) take the next word as
-/// their argument when it does not start with '-', and none otherwise: most QEMU options take an argument (89 of 116), and
+/// their argument when it does not start with '-', and none otherwise: most QEMU 10 options take an argument (90 of 117), and
 /// option arguments rarely start with '-' while positionals are rare on modern command lines, so this guess is right far
 /// more often than "always a flag"; either way the words are kept in order byte for byte.
 /// </remarks>
