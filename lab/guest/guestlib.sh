@@ -42,7 +42,7 @@ wait_for() {
 # ---- CXL -------------------------------------------------------------------------------------
 CXLDEV=/sys/bus/cxl/devices
 
-cxl_load() { loadmod cxl_acpi cxl_pci cxl_mem dax_cxl "$@"; }
+cxl_load() { loadmod cxl_acpi cxl_pci cxl_mem cxl_pmem dax_cxl "$@"; }
 
 # cxl_wait_memdevs N: until N memdevs have an endpoint port (cxl_mem probed).
 cxl_wait_memdevs() {
@@ -57,8 +57,8 @@ cxl_wait_memdevs() {
 cxl_endpoint_decoder() {
   for ep in $CXLDEV/endpoint*; do
     [ "$(basename "$(readlink -f "$ep/uport")")" = "$1" ] || continue
-    for d in "$ep"/decoder*; do
-      [ "$(cat "$d/dpa_size")" = 0x0 ] && { basename "$d"; return 0; }
+    for d in "$ep"/decoder[0-9]*; do
+      [ $(( $(cat "$d/dpa_size") )) -eq 0 ] && { basename "$d"; return 0; }
     done
   done
   return 1
