@@ -265,3 +265,11 @@ nested_run() {
   umount /host 2>/dev/null
   return 0
 }
+
+# wait_dax_node DAX: until DAX (e.g. dax0.0) exists and its target node is online; prints the node.
+wait_dax_node() {
+  wait_for /sys/bus/dax/devices/$1/target_node 10 || return 1
+  n=$(cat /sys/bus/dax/devices/$1/target_node)
+  wait_for /sys/devices/system/node/node$n 10 || return 1
+  log "$1 is online as node$n"
+}
