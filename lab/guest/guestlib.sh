@@ -130,7 +130,7 @@ report() {
   done
   for r in $CXLDEV/region*; do
     [ -e "$r" ] || continue
-    result cxl.$(basename $r) "mode=$(cat $r/mode 2>/dev/null) size=$(cat $r/size) commit=$(cat $r/commit) driver=$(basename "$(readlink $r/driver 2>/dev/null)" 2>/dev/null)"
+    result cxl.$(basename $r) "mode=$(cat $r/mode 2>/dev/null) size=$(cat $r/size) commit=$(cat $r/commit) target0=$(cat $r/target0 2>/dev/null) driver=$(basename "$(readlink $r/driver 2>/dev/null)" 2>/dev/null)"
   done
   for m in $CXLDEV/mem*; do
     [ -e "$m" ] || continue
@@ -231,8 +231,12 @@ capture() {
   cp /tmp/guest-notes.txt $T/meta/guest-notes.txt 2>/dev/null || true
   echo "capture start_uptime=$t0 end_uptime=$(cut -d' ' -f1 /proc/uptime) files=$(find $T -type f | wc -l) links=$(find $T -type l | wc -l)" > $T/meta/capture-info.txt
   cat $T/meta/capture-info.txt
-  (cd $T && tar cf $LAB_OUT/tree.tar .) || fail "cannot write tree.tar to the share"
+  (cd $T && tar cf /tmp/tree.tar .) || fail "cannot archive the tree"
+  log "tree archived at uptime $(cut -d' ' -f1 /proc/uptime) ($(wc -c < /tmp/tree.tar) bytes)"
+  cp /tmp/tree.tar $LAB_OUT/tree.tar || fail "cannot write tree.tar to the share"
+  log "tree copied out at uptime $(cut -d' ' -f1 /proc/uptime)"
   report
+  log "report done at uptime $(cut -d' ' -f1 /proc/uptime)"
 }
 
 # ---- end of a scenario -----------------------------------------------------------------------
