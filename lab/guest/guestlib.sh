@@ -136,6 +136,11 @@ report() {
     [ -e "$m" ] || continue
     result cxl.$(basename $m) "ram=$(cat $m/ram/size) pmem=$(cat $m/pmem/size) numa_node=$(cat $m/numa_node 2>/dev/null)"
   done
+  for n in /sys/bus/nd/devices/namespace* /sys/bus/nd/devices/region*; do
+    [ -e "$n/size" ] || continue
+    [ "$(cat $n/size)" = 0 ] && continue
+    result nd.$(basename $n) "size=$(cat $n/size) mode=$(cat $n/mode 2>/dev/null || cat $n/nstype 2>/dev/null) numa_node=$(cat $n/numa_node 2>/dev/null) target_node=$(cat $n/target_node 2>/dev/null)"
+  done
   for d in /sys/bus/dax/devices/*; do
     [ -e "$d" ] || continue
     drv=$(basename "$(readlink $d/driver 2>/dev/null)" 2>/dev/null)
