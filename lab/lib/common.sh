@@ -23,6 +23,8 @@ lab_qemu() {
 # Shell-quotes each argument for a POSIX sh (busybox ash in the guest, dash in the chroot).
 sh_quote() {
   local a out=""
-  for a in "$@"; do out+="'${a//\'/\'\\\'\'}' "; done
+  for a in "$@"; do
+    if [[ -n "$a" && "$a" =~ ^[A-Za-z0-9_./:=,+@%-]+$ ]]; then out+="$a "; else out+="'${a//\'/\'\\\'\'}' "; fi
+  done
   printf '%s' "${out% }"
 }
