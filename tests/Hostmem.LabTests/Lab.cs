@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+[assembly: Xunit.CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Hostmem.LabTests;
+
+/// <summary>What one lab/run invocation did: exit code, stdout, stderr, and the "lab-result:" facts.</summary>
+public sealed record LabRun(int ExitCode, string StdOut, string StdErr, IReadOnlyDictionary<string, string> Results)
+{
+    public string Describe() => $"exit {ExitCode}\n--- stdout ---\n{StdOut}\n--- stderr ---\n{StdErr}";
+
+    public string Result(string key) =>
+        Results.TryGetValue(key, out var v) ? v : throw new Xunit.Sdk.XunitException($"no lab-result '{key}'\n{Describe()}");
+}
+
+/// <summary>Locates the repository and the lab's prerequisites, and runs lab/run.</summary>
+public static class Lab
+{
+    public static readonly string RepoRoot = FindRepoRoot();
+    public static string RunScript => Path.Combine(RepoRoot, "lab", "run");
+
+    static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Hostmem.slnx")) && Directory.Exists(Path.Combine(dir.FullName, "lab")))
+                return dir.FullName;
+        throw new InvalidOperationException($"no Hostmem.slnx above {AppContext.BaseDirectory}");
+    }
+
+    static readonly Lazy<string?> missing = new(FindMissing);
+
+    /// <summary>Why the lab cannot run here, or null when it can.</summary>
+    public static string? Missing => missing.Value;
+
+    static string? FindMissing()
+    {
+        if (!OperatingSystem.IsLinux()) return "the lab needs Linux";
+        var kernels = Directory.Exists("/boot") ? Directory.GetFiles("/boot", "vmlinuz-6.12.*") : [];
+        if (kernels.Length == 0)
+            return "no Linux 6.12 guest kernel (/boot/vmlinuz-6.12.*): run lab/install-deps (linux-image-amd64 from bookworm-backports)";
+        var qemu = Which("qemu-system-x86_64");
+        if (qemu == null) return "no qemu-system-x86_64: run lab/install-deps (QEMU 10 from bookworm-backports)";
+        var (code, version, _) = Exec(qemu, ["--version"], TimeSpan.FromSeconds(20));
+        var m = Regex.Match(version, @"version (\d+)\.(\d+)");
+        if (code != 0 || !m.Success) return $"cannot read the version of {qemu}";
+        var (major, minor) = (int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value));
+        if (major < 9 || major == 9 && minor < 2)
+            return $"{qemu} is QEMU {major}.{minor}; the lab needs QEMU >= 9.2 (lab/install-deps installs QEMU 10 from bookworm-backports)";
+        if (!File.Exists("/bin/busybox")) return "no /bin/busybox: run lab/install-deps (busybox-static)";
+        if (Which("cpio") == null) return "no cpio: run lab/install-deps";
+        return null;
+    }
+
+    static string? Which(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':')
+            .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+
+    /// <summary>Runs lab/run with ARGS (never installing anything) and collects its output.</summary>
+    public static LabRun Run(IEnumerable<string> args, TimeSpan? limit = null)
+    {
+        var all = new List<string> { "--no-install" };
+        all.AddRange(args);
+        var (code, stdout, stderr) = Exec(RunScript, all, limit ?? TimeSpan.FromMinutes(8), RepoRoot);
+        var results = new Dictionary<string, string>();
+        foreach (var line in stdout.Split('\n'))
+        {
+            var m = Regex.Match(line, @"^lab-result: ([^=]+)=(.*)$");
+            if (m.Success) results[m.Groups[1].Value] = m.Groups[2].Value.TrimEnd();
+        }
+        return new LabRun(code, stdout, stderr, results);
+    }
+
+    public static (int Code, string StdOut, string StdErr) Exec(string file, IEnumerable<string> args, TimeSpan limit, string? cwd = null)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        if (cwd != null) psi.WorkingDirectory = cwd;
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        p.StandardInput.Close();
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (stdout) stdout.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        if (!p.WaitForExit(limit))
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {limit}\n{stderr}");
+        }
+        p.WaitForExit();
+        return (p.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>A fresh temporary folder, so a test never overwrites the committed fixtures.</summary>
+    public static string TempDir()
+    {
+        var d = Path.Combine(Path.GetTempPath(), "hostmem-lab-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    /// <summary>The entries of a .tar.gz (via tar, which the lab needs anyway).</summary>
+    public static string[] TarList(string archive)
+    {
+        var (code, stdout, stderr) = Exec("tar", ["-tzf", archive], TimeSpan.FromMinutes(1));
+        Assert.True(code == 0, $"tar -tzf {archive}: {stderr}");
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public static string TarRead(string archive, string member)
+    {
+        var (code, stdout, stderr) = Exec("tar", ["-xzOf", archive, member], TimeSpan.FromMinutes(1));
+        Assert.True(code == 0, $"tar -xzOf {archive} {member}: {stderr}");
+        return stdout;
+    }
+}
+
+/// <summary>A test that boots guests: skipped, with the reason, when QEMU 10 or the 6.12 kernel is absent.</summary>
+public sealed class LabFactAttribute : FactAttribute
+{
+    public LabFactAttribute()
+    {
+        if (Lab.Missing is { } why) Skip = "lab prerequisites missing: " + why;
+    }
+}
+
+/// <summary>A guest test that only runs with HOSTMEM_LAB_ALL=1 (every scenario; too slow for every CI run).</summary>
+public sealed class LabAllTheoryAttribute : TheoryAttribute
+{
+    public LabAllTheoryAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("HOSTMEM_LAB_ALL") != "1")
+            Skip = "set HOSTMEM_LAB_ALL=1 to boot every lab scenario (several minutes)";
+        else if (Lab.Missing is { } why)
+            Skip = "lab prerequisites missing: " + why;
+    }
+}
