@@ -139,7 +139,7 @@ public static class TopologyDiagnostics
             if (lat >= ImplausibleLatencyNs)
                 found.Add(new(Severity.Warning, "hmat-implausible-latency", $"node{n.Id}",
                     $"node{n.Id}'s latency of {lat} ns ({a.Source}) is not a memory latency: likely picoseconds reported as nanoseconds by firmware or an emulator",
-                    "treat the figure as wrong: the kernel will put this node in a far-too-slow tier; report it to the firmware or emulator vendor"));
+                    "do not pass it on to guests as it is (give hostmem qemu --latency instead); report it to the firmware or emulator vendor"));
         }
     }
 
