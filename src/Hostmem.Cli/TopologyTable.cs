@@ -23,7 +23,7 @@ public static class TopologyTable
                 (N(n.Id), null),
                 (c.Type.Name(), c.Type == HostMemType.Dram ? null : t.Cyan),
                 (n.Tier is { } tier ? N(tier) : "-", null),
-                (n.HasCpus ? CpuList.Format(n.Cpus) : "-", null),
+                (n.HasCpus ? ShortCpuList(n.Cpus) : "-", null),
                 (n.MemTotalBytes is { } total ? Bytes.Format(total) : "?", null),
                 (n.MemFreeBytes is { } free ? Bytes.Format(free) : "?", null),
                 (a is null ? "-" : $"{Opt(a.ReadLatencyNs)}/{Opt(a.WriteLatencyNs)}", null),
@@ -31,6 +31,17 @@ public static class TopologyTable
                 (Backing(host, c), null));
         }
         nodes.Write(t);
+
+        if (host.Nodes.Any(n => n.MemorySideCaches.Count > 0))
+        {
+            w.WriteLine();
+            var caches = new Table("MEMORY-SIDE CACHE", "LEVEL", "SIZE", "LINE", "INDEXING", "WRITE POLICY");
+            foreach (var n in host.Nodes)
+                foreach (var m in n.MemorySideCaches)
+                    caches.Add($"node{N(n.Id)}", N(m.Level), Bytes.Format(m.SizeBytes), m.LineSizeBytes is { } line ? $"{line} B" : "-",
+                        m.Indexing ?? "-", m.WritePolicy ?? "-");
+            caches.Write(t);
+        }
 
         if (host.Cxl.Regions.Count > 0)
         {
@@ -97,6 +108,14 @@ public static class TopologyTable
             return c.CxlWindow == CxlWindowCheck.Inside ? "CXL window (firmware)" : "-";
         var dax = host.Dax.First(d => d.Name == c.BackingDevice);
         return dax.Parent is null ? dax.Name : $"{dax.Name} ({dax.Parent})";
+    }
+
+    /// <summary>Long strided lists (0,4,8,...) would swamp the table; JSON keeps the full list.</summary>
+    private static string ShortCpuList(IReadOnlyList<int> cpus)
+    {
+        var full = CpuList.Format(cpus);
+        if (full.Length <= 20) return full;
+        return $"{cpus[0]},{cpus[1]},...,{cpus[^1]} ({cpus.Count})";
     }
 
     private static string N(int v) => v.ToString(CultureInfo.InvariantCulture);

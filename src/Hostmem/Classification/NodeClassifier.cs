@@ -14,8 +14,10 @@ public static class NodeClassifier
 
     public static IReadOnlyList<NodeClassification> Classify(HostTopology host)
     {
+        // The DRAM reference: nodes with CPUs whose memory no dax device brought (HBM nodes can have CPUs).
+        var daxNodes = host.Dax.Where(d => d.Mode == DaxMode.SystemRam && d.TargetNode is not null).Select(d => d.TargetNode!.Value).ToHashSet();
         var dramBandwidth = host.Nodes
-            .Where(n => n.HasCpus && n.HasMemory && n.BestAccess?.ReadBandwidthMBps is > 0)
+            .Where(n => n.HasCpus && n.HasMemory && !daxNodes.Contains(n.Id) && n.BestAccess?.ReadBandwidthMBps is > 0)
             .Select(n => n.BestAccess!.ReadBandwidthMBps!.Value)
             .DefaultIfEmpty(0UL)
             .Max();

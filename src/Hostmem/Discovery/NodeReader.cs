@@ -29,7 +29,7 @@ internal static class NodeReader
             {
                 Id = id,
                 Online = online?.Contains(id) ?? true,
-                Cpus = ReadList(fs, Path.Combine(dir, "cpulist")) ?? [],
+                Cpus = ReadCpus(fs, dir),
                 MemTotalBytes = total,
                 MemFreeBytes = free,
                 Distances = ReadDistances(fs, Path.Combine(dir, "distance"), distanceOrder),
@@ -40,6 +40,19 @@ internal static class NodeReader
             });
         }
         return nodes;
+    }
+
+    /// <summary>cpulist, or on kernels older than 2.6.26 only cpumap (a hex mask).</summary>
+    private static IReadOnlyList<int> ReadCpus(SysfsTree fs, string nodeDir)
+    {
+        var list = Path.Combine(nodeDir, "cpulist");
+        if (fs.Exists(list)) return ReadList(fs, list) ?? [];
+        var map = Path.Combine(nodeDir, "cpumap");
+        var text = fs.ReadText(map);
+        if (text is null) return [];
+        var cpus = CpuList.TryParseMask(text);
+        if (cpus is null) fs.Note(map, "expected a hex CPU mask");
+        return cpus ?? [];
     }
 
     public static IReadOnlyList<int>? ReadList(SysfsTree fs, string path)
@@ -103,7 +116,10 @@ internal static class NodeReader
             .Where(id => id >= 0)
             .Order()
             .ToList();
-        return ReadFigures(fs, dir, accessClass) with { Initiators = initiators };
+        var figures = ReadFigures(fs, dir, accessClass) with { Initiators = initiators };
+        // Firmware that lists memory-side caches but no locality data makes the kernel show all zeros:
+        // that is "no figures", not four broken ones (hwloc ignores them too).
+        return figures is { ReadLatencyNs: 0, WriteLatencyNs: 0, ReadBandwidthMBps: 0, WriteBandwidthMBps: 0 } ? null : figures;
     }
 
     /// <summary>The four HMAT files; a node's access folder and a CXL region's access folder share them.</summary>

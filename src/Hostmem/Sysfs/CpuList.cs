@@ -28,6 +28,22 @@ public static class CpuList
         return [.. result];
     }
 
+    /// <summary>A cpumap mask: comma-separated 32-bit hex words, most significant first.</summary>
+    public static IReadOnlyList<int>? TryParseMask(string text)
+    {
+        var words = text.Trim().Split(',');
+        var result = new List<int>();
+        for (var w = 0; w < words.Length; w++)
+        {
+            if (!uint.TryParse(words[w], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var bits)) return null;
+            var baseCpu = (words.Length - 1 - w) * 32;
+            for (var b = 0; b < 32; b++)
+                if ((bits & (1u << b)) != 0) result.Add(baseCpu + b);
+        }
+        result.Sort();
+        return result;
+    }
+
     public static string Format(IEnumerable<int> ids)
     {
         var sorted = ids.Distinct().Order().ToList();

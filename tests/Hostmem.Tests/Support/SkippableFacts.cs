@@ -25,3 +25,12 @@ public static class Programs
     public static bool Exists(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, program)));
 }
+
+/// <summary>A theory that needs a program from Debian: skipped with the reason when absent.</summary>
+public sealed class NeedsProgramTheoryAttribute : TheoryAttribute
+{
+    public NeedsProgramTheoryAttribute(string program)
+    {
+        if (!Programs.Exists(program)) Skip = $"{program} is not installed (lab/install-deps installs it)";
+    }
+}
