@@ -174,14 +174,13 @@ public class PlannerTests
     [Fact]
     public void Size_above_free_memory_is_a_warning_and_preferred_may_spill()
     {
-        // node1 of cxl-ram-kmem: 256 MiB total; free is a little less.
         var host = Host("cxl-ram-kmem");
-        var free = host.Host.Node(1)!.MemFreeBytes!.Value;
-        var total = host.Host.Node(1)!.MemTotalBytes!.Value;
+        var free = host.Host.Node(0)!.MemFreeBytes!.Value;
+        var total = host.Host.Node(0)!.MemTotalBytes!.Value;
         Assert.True(free < total);
         var size = (free + total) / 2;
-        var b = Assert.Single(Plan("cxl-ram-kmem", null, "-object", $"memory-backend-ram,id=v,size={size},host-mem-type=cxl-ram").Backends);
-        Assert.Contains(b.Warnings, w => w.Contains("free on node1"));
+        var b = Assert.Single(Plan("cxl-ram-kmem", null, "-object", $"memory-backend-ram,id=v,size={size},host-mem-type=dram").Backends);
+        Assert.Contains(b.Warnings, w => w.Contains("free on node0"));
         var p = Assert.Single(Plan("cxl-ram-kmem", null, "-object", "memory-backend-ram,id=v,size=1G,host-mem-type=cxl-ram,host-mem-policy=preferred").Backends);
         Assert.Contains(p.Warnings, w => w.Contains("the rest comes from other nodes"));
     }
