@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -64,6 +65,11 @@ public static class QemuCommand
         command.SetAction(parse =>
         {
             var argv = parse.GetValue(qemu) ?? [];
+            // Only what follows '--' is QEMU's: without it, a QEMU word like --dry-run or -m could be read as hostmem's.
+            int dash = parse.Tokens.ToList().FindIndex(t => t.Type == TokenType.DoubleDash);
+            if (dash < 0 || parse.Tokens.Count - dash - 1 != argv.Length)
+                throw new UserError(dash < 0 ? "no '--' before the QEMU command line" : "words between 'hostmem qemu' and '--' that are not hostmem options",
+                    "write hostmem's options, then '--', then the QEMU command line: hostmem qemu --dry-run -- qemu-system-x86_64 -m 8G ...");
             var plan = Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv);
             var stderr = Terminal.Stderr();
             if (parse.GetValue(dryRun))
