@@ -121,7 +121,9 @@ public static class Planner
 
         var why = new List<string>
         {
-            $"{type.Name()} nodes: {string.Join(", ", ofType.Select(n => $"node{n.Id} ({Bytes.Format(n.MemTotalBytes ?? 0)})"))}",
+            ofType.Count <= 4
+                ? $"{type.Name()} nodes: {string.Join(", ", ofType.Select(n => $"node{n.Id} ({Bytes.Format(n.MemTotalBytes ?? 0)})"))}"
+                : $"{type.Name()} nodes: {Nodes(ofType)} ({Bytes.Format(ofType.Aggregate(0UL, (s, n) => s + (n.MemTotalBytes ?? 0)))} in all)",
         };
         var allowed = ofType;
         if (options.MemsAllowed is { } mems)
@@ -155,8 +157,9 @@ public static class Planner
             {
                 int best = known.Min(x => x.Distance!.Value);
                 chosen = [.. known.Where(x => x.Distance == best).Select(x => x.Node)];
-                why.Add($"nearest to {cpus} on {Nodes(cpuNodes.Select(host.Host.Node).OfType<NumaNode>())}: "
-                    + string.Join(", ", byDistance.Select(x => $"node{x.Node.Id} at distance {x.Distance?.ToString(CultureInfo.InvariantCulture) ?? "?"}"))
+                why.Add($"nearest to {cpus} on {Nodes(cpuNodes)}: "
+                    + string.Join(", ", byDistance.GroupBy(x => x.Distance).OrderBy(g => g.Key ?? int.MaxValue)
+                        .Select(g => $"{Nodes(g.Select(x => x.Node))} at distance {g.Key?.ToString(CultureInfo.InvariantCulture) ?? "?"}"))
                     + (chosen.Count > 1 ? $"; {Nodes(chosen)} tie at {best}: all taken" : $"; node{chosen[0].Id} is nearest"));
             }
         }
@@ -203,9 +206,12 @@ public static class Planner
 
     static string Nodes(IEnumerable<NumaNode> nodes) => Nodes(nodes.Select(n => n.Id));
 
+    /// <summary>"node1", "node2 and node3", "node0, node2 and node5"; longer sets as a kernel list: "nodes 8-39".</summary>
     static string Nodes(IEnumerable<int> ids)
     {
-        var list = ids.Order().Select(i => "node" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        var sorted = ids.Distinct().Order().ToList();
+        if (sorted.Count > 3) return "nodes " + CpuList.Format(sorted);
+        var list = sorted.Select(i => "node" + i.ToString(CultureInfo.InvariantCulture)).ToList();
         return list.Count <= 1 ? string.Concat(list) : string.Join(", ", list[..^1]) + " and " + list[^1];
     }
 
