@@ -16,6 +16,7 @@ public static class Program
             guest how fast it is. Start with 'hostmem topology'.
             """);
         root.Subcommands.Add(TopologyCommand.Create());
+        root.Subcommands.Add(QemuCommand.Create());
         return Cli.Run(root, args);
     }
 }

@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Hostmem.Classification;
+using Hostmem.Cli.Output;
+using Hostmem.Planning;
+using Hostmem.Qemu;
+using Hostmem.Sysfs;
+using Hostmem.Topology;
+
+namespace Hostmem.Cli;
+
+/// <summary>`hostmem qemu -- QEMU ARGS...`: the RFC's host-mem-type= for every QEMU; plans, rewrites, then becomes QEMU.</summary>
+public static class QemuCommand
+{
+    public static Command Create()
+    {
+        var sysfs = CommonOptions.Sysfs();
+        var format = CommonOptions.Format();
+        var json = CommonOptions.Json();
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the final QEMU command line (shell-quoted; --format json: a JSON array) and the plan on stderr; do not start QEMU." };
+        var cpus = new Option<string?>("--cpus")
+        {
+            Description = "Plan for these CPUs (e.g. 0-47,96-143) instead of this process's affinity (proc/self/status Cpus_allowed_list, as taskset/numactl/cgroups set it).",
+            HelpName = "LIST",
+        };
+        var qemu = new Argument<string[]>("QEMU_BINARY ARG...")
+        {
+            Description = "The QEMU command line, after '--', exactly as you would run it.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command("qemu",
+            $"""
+            Run QEMU with the RFC's host-mem-type= on -object memory-backend-ram/memfd/file: hostmem finds the host
+            nodes of that type, rewrites the backend for any QEMU (host-nodes=...,policy=...), then replaces itself
+            with QEMU (execve: same PID, every other argument byte for byte, QEMU's exit status is yours).
+
+            Backend properties hostmem reads (and removes before QEMU sees them):
+              host-mem-type=TYPE        {Planner.ValidTypes}
+              host-mem-nodes=nearest    (default) the nodes of TYPE nearest, by SLIT distance, to the CPUs QEMU may
+                                        run on (its affinity, or --cpus); nodes at equal distance are all taken
+              host-mem-nodes=all        every node of TYPE
+              host-mem-policy=bind      (default) or preferred, interleave
+            host-mem-type cannot be combined with host-nodes= or policy= (the RFC's rule). Nodes outside the
+            process's cpuset (Mems_allowed_list) are left out. A size above the chosen nodes' memory is an error
+            (with preferred: a warning), above their free memory a warning.
+            memory-backend-file without mem-path= takes a devdax device of TYPE (a CXL region or pmem that is not
+            system RAM): hostmem fills in mem-path=/dev/daxX.Y, align and share=on, using a device no other backend
+            of the command line uses.
+            Both -object syntaxes work (KEY=VALUE and JSON); the output keeps yours.
+
+            Exit status: QEMU's; 2 for bad input (QEMU not started).
+
+            Examples:
+              hostmem qemu -- qemu-system-x86_64 -M q35 -m 8G -object memory-backend-ram,id=vmem0,size=4G,host-mem-type=cxl-ram ...
+              taskset -c 0-47 hostmem qemu -- qemu-system-x86_64 ...          (nearest to CPUs 0-47)
+              hostmem qemu --dry-run --sysfs tests/fixtures/two-socket-cxl.tar.gz --cpus 1 -- qemu-system-x86_64 \
+                -object memory-backend-ram,id=m,size=128M,host-mem-type=cxl-ram
+            """)
+        {
+            sysfs, cpus, dryRun, format, json, qemu,
+        };
+        command.SetAction(parse =>
+        {
+            var argv = parse.GetValue(qemu) ?? [];
+            // Only what follows '--' is QEMU's: without it, a QEMU word like --dry-run or -m could be read as hostmem's.
+            int dash = parse.Tokens.ToList().FindIndex(t => t.Type == TokenType.DoubleDash);
+            if (dash < 0 || parse.Tokens.Count - dash - 1 != argv.Length)
+                throw new UserError(dash < 0 ? "no '--' before the QEMU command line" : "words between 'hostmem qemu' and '--' that are not hostmem options",
+                    "write hostmem's options, then '--', then the QEMU command line: hostmem qemu --dry-run -- qemu-system-x86_64 -m 8G ...");
+            var plan = Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv);
+            var stderr = Terminal.Stderr();
+            if (parse.GetValue(dryRun))
+            {
+                WritePlan(stderr, plan);
+                var final = plan.ToArgv();
+                if (parse.GetValue(json) || parse.GetValue(format) == "json")
+                    Console.Out.WriteLine(JsonSerializer.Serialize(final, QemuJson.Default.StringArray));
+                else
+                    Console.Out.WriteLine(ShellQuote.Join(final));
+                return 0;
+            }
+            foreach (var w in plan.Warnings) stderr.Writer.WriteLine($"hostmem: warning: {w}");
+            throw NativeExec.Exec(plan.ToArgv());
+        });
+        return command;
+    }
+
+    /// <summary>Reads the host (a folder or a .tar.gz tree), the process's affinity beside it, and plans.</summary>
+    public static MemoryPlan Plan(string sysfs, string? cpus, IReadOnlyList<string> argv)
+    {
+        var cmd = QemuCommandLine.Parse(argv);
+        RecordedTree? archive = RecordedTree.IsArchive(sysfs) ? RecordedTree.Extract(sysfs) : null;
+        try
+        {
+            var tree = SysfsTree.Open(archive?.Root ?? sysfs);
+            var options = ProcessAffinity.Read(tree);
+            var host = ClassifiedHost.From(Discovery.TopologyReader.Read(tree));
+            if (cpus is not null)
+            {
+                var list = CpuList.TryParse(cpus);
+                if (list is null || list.Count == 0)
+                    throw new UserError($"--cpus {cpus}: not a CPU list", "write it as the kernel does: 0-3,8,10-11");
+                options = options with { Cpus = list, CpusSource = "--cpus" };
+            }
+            return Planner.Plan(host, cmd, options);
+        }
+        finally
+        {
+            archive?.Dispose();
+        }
+    }
+
+    static void WritePlan(Terminal t, MemoryPlan plan)
+    {
+        var w = t.Writer;
+        if (plan.Backends.Count == 0)
+        {
+            w.WriteLine("hostmem: no -object memory-backend-* with host-mem-type=: command line unchanged");
+            return;
+        }
+        var table = new Table("BACKEND", "TYPE", "SIZE", "HOST NODES", "POLICY", "RULE", "CAPACITY", "FREE");
+        foreach (var b in plan.Backends)
+            table.Add(b.Id, b.Type?.Name() ?? "none", b.SizeBytes is { } s ? Bytes.Format(s) : "-",
+                b.Devdax is { } d ? d.DevicePath : b.HostNodes.Count > 0 ? CpuList.Format(b.HostNodes) : "-",
+                b.Policy?.Name() ?? "-", b.Rule.Name(),
+                b.CapacityBytes is { } c ? Bytes.Format(c) : "-", b.FreeBytes is { } f ? Bytes.Format(f) : "-");
+        table.Write(t);
+        w.WriteLine(t.Dim($"CPUs: {(plan.Cpus is null ? "all" : CpuList.Format(plan.Cpus))} ({plan.CpusSource}), on node{(plan.CpuNodes.Count == 1 ? "" : "s")} {CpuList.Format(plan.CpuNodes)}"));
+        foreach (var b in plan.Backends)
+        {
+            w.WriteLine($"{b.Id}:");
+            foreach (var why in b.Why) w.WriteLine(t.Dim($"  - {why}"));
+            foreach (var warn in b.Warnings) w.WriteLine($"  {t.Yellow("warning")}: {warn}");
+        }
+        w.Flush();
+    }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = false)]
+[JsonSerializable(typeof(string[]), TypeInfoPropertyName = "StringArray")]
+internal sealed partial class QemuJson : JsonSerializerContext;

@@ -1,0 +1,99 @@
+using Hostmem.Classification;
+using Hostmem.Qemu;
+
+namespace Hostmem.Planning;
+
+/// <summary>How the host nodes of a backend were chosen.</summary>
+public enum NodeRule
+{
+    /// <summary>The nodes of the type nearest (SLIT distance) to the CPUs the process may run on; ties keep all.</summary>
+    Nearest,
+    /// <summary>Every node of the type (<c>host-mem-nodes=all</c>).</summary>
+    All,
+    /// <summary>A devdax device of the type, given whole to a <c>memory-backend-file</c> (no NUMA node exists for it).</summary>
+    Devdax,
+    /// <summary><c>host-mem-type=none</c>: hostmem's properties removed, nothing placed.</summary>
+    None,
+}
+
+/// <summary>QEMU's HostMemPolicy values hostmem writes.</summary>
+public enum BindPolicy { Bind, Preferred, Interleave }
+
+public static class PlanNames
+{
+    public static string Name(this NodeRule rule) => rule switch
+    {
+        NodeRule.Nearest => "nearest",
+        NodeRule.All => "all",
+        NodeRule.Devdax => "devdax",
+        NodeRule.None => "none",
+        _ => throw new ArgumentOutOfRangeException(nameof(rule)),
+    };
+
+    public static string Name(this BindPolicy policy) => policy switch
+    {
+        BindPolicy.Bind => "bind",
+        BindPolicy.Preferred => "preferred",
+        BindPolicy.Interleave => "interleave",
+        _ => throw new ArgumentOutOfRangeException(nameof(policy)),
+    };
+}
+
+/// <summary>What the planner knows about the process that will become QEMU.</summary>
+/// <param name="Cpus">The CPUs it may run on; null = unknown (every CPU node counts).</param>
+/// <param name="CpusSource">Where <paramref name="Cpus"/> came from, for the plan (<c>--cpus</c>, <c>proc/self/status Cpus_allowed_list</c>).</param>
+/// <param name="MemsAllowed">The nodes its cpuset lets it allocate from (Mems_allowed_list); null = unknown (all).</param>
+public sealed record PlanOptions(IReadOnlyList<int>? Cpus = null, string CpusSource = "unknown", IReadOnlyList<int>? MemsAllowed = null)
+{
+    public static PlanOptions Default { get; } = new();
+}
+
+/// <summary>A devdax device given whole to a file backend.</summary>
+public sealed record DevdaxChoice(string Name, string DevicePath, ulong? SizeBytes, ulong AlignBytes, string Origin);
+
+/// <summary>The placement of one <c>-object memory-backend-*</c> that carried <c>host-mem-type=</c>.</summary>
+public sealed record BackendPlan
+{
+    /// <summary>The backend's <c>id=</c>.</summary>
+    public required string Id { get; init; }
+    /// <summary>memory-backend-ram, -memfd or -file.</summary>
+    public required string QomType { get; init; }
+    /// <summary>Position of the <c>-object</c> in <see cref="QemuCommandLine.Arguments"/> (same in input and output).</summary>
+    public required int ArgumentIndex { get; init; }
+    /// <summary>The type asked for; null for <c>host-mem-type=none</c>.</summary>
+    public HostMemType? Type { get; init; }
+    public required NodeRule Rule { get; init; }
+    /// <summary>The host nodes written to <c>host-nodes=</c>, ascending; empty for devdax and none.</summary>
+    public IReadOnlyList<int> HostNodes { get; init; } = [];
+    public BindPolicy? Policy { get; init; }
+    public DevdaxChoice? Devdax { get; init; }
+    public ulong? SizeBytes { get; init; }
+    /// <summary>Total memory of the chosen nodes (or the devdax device's size).</summary>
+    public ulong? CapacityBytes { get; init; }
+    /// <summary>Free memory of the chosen nodes when the host says (MemFree).</summary>
+    public ulong? FreeBytes { get; init; }
+    /// <summary>Why these nodes, one reason a line (the rule, the distances, the candidates left out).</summary>
+    public IReadOnlyList<string> Why { get; init; } = [];
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
+
+/// <summary>
+/// The planner's answer: which host memory backs which backend and why, and the command line that says so to any QEMU.
+/// Plain data; later planners add guest nodes (NUMA, HMAT) beside <see cref="Backends"/>.
+/// </summary>
+public sealed record MemoryPlan
+{
+    public required IReadOnlyList<BackendPlan> Backends { get; init; }
+    /// <summary>The CPUs planned for and where that came from.</summary>
+    public IReadOnlyList<int>? Cpus { get; init; }
+    public required string CpusSource { get; init; }
+    /// <summary>The host nodes holding those CPUs (the "near" side of the nearest rule).</summary>
+    public required IReadOnlyList<int> CpuNodes { get; init; }
+    /// <summary>The rewritten command line; every argument not planned is the input's, byte for byte.</summary>
+    public required QemuCommandLine Command { get; init; }
+
+    public IEnumerable<string> Warnings => Backends.SelectMany(b => b.Warnings.Select(w => $"{b.Id}: {w}"));
+
+    /// <summary>The argv QEMU gets (program first).</summary>
+    public string[] ToArgv() => Command.ToArgv();
+}

@@ -1,0 +1,63 @@
+namespace Hostmem.LabTests;
+
+/// <summary>
+/// `hostmem qemu` on a real CXL node: the nested guest (node1 = 256 MiB CXL RAM) runs the NativeAOT hostmem from the shared
+/// host root through lab/nested/hostmem-qemu-check: host-mem-type=cxl-ram with prealloc puts every page on node1, and the RFC
+/// example and the authors' command line start QEMU with vmem0 bound to node1.
+/// </summary>
+public sealed class HostmemQemuNestedRun
+{
+    public LabRun? Run { get; }
+    public string? Hostmem { get; }
+
+    public HostmemQemuNestedRun()
+    {
+        if (Lab.Missing != null) return;
+        Hostmem = Environment.GetEnvironmentVariable("HOSTMEM_BIN") is { Length: > 0 } given ? Path.GetFullPath(given) : Publish();
+        Run = Lab.Run(["nested", "--", "lab/nested/hostmem-qemu-check", Hostmem], TimeSpan.FromMinutes(10));
+    }
+
+    /// <summary>NativeAOT publish into artifacts/hostmem (what users run; about a minute on 2 cores).</summary>
+    static string Publish()
+    {
+        var output = Path.Combine(Lab.RepoRoot, "artifacts", "hostmem");
+        var (code, stdout, stderr) = Lab.Exec("dotnet",
+            ["publish", Path.Combine(Lab.RepoRoot, "src", "Hostmem.Cli"), "-c", "Release", "-r", "linux-x64", "-o", output, "-v", "q", "-nologo"],
+            TimeSpan.FromMinutes(8), Lab.RepoRoot);
+        Assert.True(code == 0, $"dotnet publish failed ({code})\n{stdout}\n{stderr}");
+        return Path.Combine(output, "hostmem");
+    }
+}
+
+public class HostmemQemuNestedTests(HostmemQemuNestedRun nested) : IClassFixture<HostmemQemuNestedRun>
+{
+    LabRun Run => nested.Run ?? throw new InvalidOperationException("lab missing");
+
+    [LabFact]
+    public void Every_case_passes()
+    {
+        Assert.True(Run.ExitCode == 0, Run.Describe());
+        Assert.Contains("check: OK", Run.StdOut);
+    }
+
+    [LabFact]
+    public void Cxl_ram_with_prealloc_puts_every_page_on_the_cxl_node()
+    {
+        Assert.Contains("check: prealloc: final: qemu-system-x86_64 -S -accel tcg -display none -nodefaults -m 32M -object memory-backend-ram,id=m,size=64M,host-nodes=1,policy=bind,prealloc=on", Run.StdOut);
+        Assert.Matches(@"check: prealloc: numa_maps: [0-9a-f]+ bind:1 .*\bN1=16384\b", Run.StdOut);
+        Assert.Matches(@"check: prealloc: query-memdev: .*""host-nodes"": \[1\], ""id"": ""m"".*""policy"": ""bind""", Run.StdOut);
+        Assert.Matches(@"check: prealloc: pid \d+ is now \S*qemu-system-x86_64", Run.StdOut);
+        Assert.Contains("check: prealloc: plan:   - nearest to CPUs 0-1 (proc/self/status Cpus_allowed_list) on node0: node1 at distance 20; node1 is nearest", Run.StdOut);
+    }
+
+    [LabFact]
+    public void The_rfc_example_and_the_authors_line_start_qemu_bound_to_the_cxl_node()
+    {
+        foreach (var c in new[] { "rfc", "authors" })
+        {
+            Assert.Matches($@"check: {c}: query-memdev: .*""host-nodes"": \[1\], ""id"": ""vmem0"".*""policy"": ""bind""", Run.StdOut);
+            Assert.Contains($"check: {c}: OK", Run.StdOut);
+        }
+        Assert.Contains("check: authors-verbatim: OK", Run.StdOut);
+    }
+}
