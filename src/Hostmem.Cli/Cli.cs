@@ -11,7 +11,12 @@ public static class Cli
         if (parse.Errors.Count > 0)
         {
             var commandName = parse.CommandResult.Command == root ? "hostmem" : $"hostmem {parse.CommandResult.Command.Name}";
-            Console.Error.WriteLine($"hostmem: {OneLine(parse.Errors[0].Message)}");
+            // "Unrecognized command or argument 'topolgy'" says more than "Required command was not provided".
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            var message = parse.CommandResult.Command == root && error.Message.StartsWith("Required command", StringComparison.Ordinal)
+                ? $"no command given: choose one of {string.Join(", ", root.Subcommands.Select(c => c.Name))}"
+                : OneLine(error.Message);
+            Console.Error.WriteLine($"hostmem: {message}");
             Console.Error.WriteLine($"hint: see '{commandName} --help'");
             return 2;
         }

@@ -28,6 +28,9 @@ public sealed class SysfsTree
     public static SysfsTree Open(string dir)
     {
         var full = Path.GetFullPath(dir);
+        if (File.Exists(full))
+            throw new UserError($"--sysfs {dir}: a file, neither a sysfs folder nor a recorded tree archive (.tar.gz)",
+                "give the sysfs root (/sys), a recorded tree folder (holding sys/ and proc/) or a tests/fixtures/*.tar.gz archive");
         if (!Directory.Exists(full))
             throw new UserError($"--sysfs {dir}: no such directory",
                 "give the sysfs root (/sys) or a recorded tree (a folder holding sys/ and proc/)");

@@ -8,16 +8,7 @@ namespace Hostmem.Tests.Planning;
 /// <summary>`hostmem qemu --dry-run` as users run it (the built apphost), on recorded trees.</summary>
 public class QemuCliTests
 {
-    static (int Code, string Out, string Err) Hostmem(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "hostmem")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(30_000));
-        return (p.ExitCode, stdout.Result, stderr);
-    }
+    static (int Code, string Out, string Err) Hostmem(params string[] args) => HostmemCli.Run(args);
 
     static string Fixture(string name) => Path.Combine(Trees.ProjectFixtures, name + ".tar.gz");
 
