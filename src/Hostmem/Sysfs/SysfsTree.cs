@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Enumeration;
 
 namespace Hostmem.Sysfs;
 
@@ -139,7 +140,9 @@ public sealed class SysfsTree
     {
         try
         {
-            var names = Directory.EnumerateFileSystemEntries(dir).Select(p => Path.GetFileName(p)).ToList();
+            // Names only: no transform or filter touches the entry's attributes, so symlinks are not stat-ed.
+            var names = new List<string>(
+                new FileSystemEnumerable<string>(Path.GetFullPath(dir), static (ref FileSystemEntry e) => e.FileName.ToString(), ListOptions));
             names.Sort(StringComparer.Ordinal);
             return names;
         }
@@ -147,6 +150,9 @@ public sealed class SysfsTree
         catch (UnauthorizedAccessException) { Note(dir, "not listable (permission denied)"); return []; }
         catch (IOException e) { Note(dir, $"not listable ({FirstLine(e.Message)})"); return []; }
     }
+
+    /// <summary>What Directory.EnumerateFileSystemEntries uses: every entry, hidden ones too.</summary>
+    private static readonly EnumerationOptions ListOptions = new() { AttributesToSkip = 0 };
 
     public bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
 
