@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Enumeration;
 
 namespace Hostmem.Sysfs;
 
@@ -49,6 +50,32 @@ public sealed class SysfsTree
 
     /// <summary>Trimmed text of a file, or null if it is absent; unreadable files are recorded.</summary>
     public string? ReadText(string path)
+    {
+        // Fast path: libc open/read/close, no exception for an absent file. Anything unusual (an error other
+        // than absence, a byte-order mark, a NUL in the path) goes the managed way below, so the text and
+        // the recorded problem stay exactly what File.ReadAllText gives.
+        if (OperatingSystem.IsLinux() && !path.Contains('\0'))
+        {
+            switch (NativeFile.TryReadAll(path, out var bytes, out var length))
+            {
+                case NativeFile.Outcome.Absent:
+                    return null;
+                case NativeFile.Outcome.Read when !StartsWithByteOrderMark(bytes, length):
+                    return Utf8.GetString(bytes, 0, length).Trim();
+            }
+        }
+        return ReadTextManaged(path);
+    }
+
+    private static readonly System.Text.UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>UTF-8, UTF-16 or UTF-32 marks, which StreamReader would detect and strip.</summary>
+    private static bool StartsWithByteOrderMark(byte[] b, int n) =>
+        (n >= 2 && ((b[0] == 0xFE && b[1] == 0xFF) || (b[0] == 0xFF && b[1] == 0xFE))) ||
+        (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) ||
+        (n >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF);
+
+    private string? ReadTextManaged(string path)
     {
         try
         {
@@ -116,7 +143,9 @@ public sealed class SysfsTree
     {
         try
         {
-            var names = Directory.EnumerateFileSystemEntries(dir).Select(p => Path.GetFileName(p)).ToList();
+            // Names only: no transform or filter touches the entry's attributes, so symlinks are not stat-ed.
+            var names = new List<string>(
+                new FileSystemEnumerable<string>(Path.GetFullPath(dir), static (ref FileSystemEntry e) => e.FileName.ToString(), ListOptions));
             names.Sort(StringComparer.Ordinal);
             return names;
         }
@@ -124,6 +153,9 @@ public sealed class SysfsTree
         catch (UnauthorizedAccessException) { Note(dir, "not listable (permission denied)"); return []; }
         catch (IOException e) { Note(dir, $"not listable ({FirstLine(e.Message)})"); return []; }
     }
+
+    /// <summary>What Directory.EnumerateFileSystemEntries uses: every entry, hidden ones too.</summary>
+    private static readonly EnumerationOptions ListOptions = new() { AttributesToSkip = 0 };
 
     public bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
 
