@@ -63,6 +63,11 @@ public static class GuestNuma
 
         var cxlUsed = command.CxlType3Devices().SelectMany(d => new[] { d.VolatileMemdev, d.PersistentMemdev, d.Memdev }).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var machine = command.Machine();
+        if (machine.Type is "none" or "microvm")
+        {
+            notes.Add($"guest NUMA off: machine type {machine.Type} has no NUMA");
+            return [];
+        }
         var userNodes = command.Numa("node");
         if (userNodes.Any(n => n.NodeId is null))
         {
@@ -146,7 +151,7 @@ public static class GuestNuma
                 command.SetOptions(occ.Index, occ.Options);
             }
             else newArgs.Add(QemuArgument.Option("m", QemuSize.FormatMemory(newSize)));
-            notes.Add($"-m {Bytes.Format(ramSize)} -> {Bytes.Format(newSize)}: guest node memory adds up to -m");
+            notes.Add($"-m {Bytes.Format(ramSize)} grown to {Bytes.Format(newSize)}: guest node memory adds up to -m");
         }
         if (noNuma)
             newArgs.Add(QemuArgument.Option("object", $"memory-backend-ram,id={MainRamId},size={QemuSize.Format(ramSize)}"));
