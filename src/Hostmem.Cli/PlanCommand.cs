@@ -41,15 +41,15 @@ public static class PlanCommand
     public static PlanJson ToJson(MemoryPlan plan) => new(
         [.. plan.Backends.Select(b => new BackendJson(b.Id, b.Type?.Name(), b.HostNodes, b.Policy?.Name(), b.Rule.Name(), b.Devdax?.DevicePath, b.SizeBytes))],
         [.. plan.GuestNodes.Select(n => new GuestNodeJson(n.GuestNode, n.Backend, n.HostNodes, n.Type?.Name(), n.HasCpus, n.SizeBytes,
-            n.ReadLatencyNs, n.WriteLatencyNs, n.ReadBandwidthMBps, n.WriteBandwidthMBps, n.FiguresFrom.Name(), n.PredictedTier, n.Why))],
+            n.ReadLatencyNs, n.WriteLatencyNs, n.ReadBandwidthMBps, n.WriteBandwidthMBps, n.FiguresFrom.Name(), n.PredictedTier, n.TierOverflow, n.Why))],
         plan.Notes, plan.ToArgv());
 }
 
 public sealed record BackendJson(string Id, string? Type, IReadOnlyList<int> HostNodes, string? Policy, string Rule, string? MemPath, ulong? SizeBytes);
 
 public sealed record GuestNodeJson(int GuestNode, string? Backend, IReadOnlyList<int> HostNodes, string? Type, bool HasCpus, ulong SizeBytes,
-    uint? ReadLatencyNs, uint? WriteLatencyNs, uint? ReadBandwidthMbps, uint? WriteBandwidthMbps, string FiguresFrom, int? PredictedTier,
-    IReadOnlyList<string> Why);
+    uint? ReadLatencyNs, uint? WriteLatencyNs, uint? ReadBandwidthMbps, uint? WriteBandwidthMbps, string FiguresFrom, uint? PredictedTier,
+    bool TierOverflow, IReadOnlyList<string> Why);
 
 public sealed record PlanJson(IReadOnlyList<BackendJson> Backends, IReadOnlyList<GuestNodeJson> GuestNodes, IReadOnlyList<string> Notes, string[] Argv);
 

@@ -159,7 +159,8 @@ public static class QemuCommand
                 foreach (var why in n.Why) w.WriteLine(t.Dim($"  - {why}"));
             }
         }
-        foreach (var note in plan.Notes) w.WriteLine(t.Dim($"note: {note}"));
+        foreach (var note in plan.Notes)
+            w.WriteLine(note.StartsWith("warning: ", StringComparison.Ordinal) ? $"{t.Yellow("warning")}: {note["warning: ".Length..]}" : t.Dim($"note: {note}"));
         w.Flush();
     }
 }

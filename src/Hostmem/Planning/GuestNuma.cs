@@ -26,8 +26,11 @@ public sealed record GuestNodePlan
     public uint? ReadBandwidthMBps { get; init; }
     public uint? WriteBandwidthMBps { get; init; }
     public FiguresSource FiguresFrom { get; init; }
-    /// <summary>The memory tier a Linux &gt;= 6.10 guest puts the node in (<see cref="KernelTierModel"/>).</summary>
-    public int? PredictedTier { get; init; }
+    /// <summary>The memory tier a Linux &gt;= 6.10 guest puts the node in (<see cref="KernelTierModel"/>), numbered as the
+    /// guest's sysfs names it (memory_tierN).</summary>
+    public uint? PredictedTier { get; init; }
+    /// <summary>The figures overflow the guest kernel's distance: it ranks the node above DRAM.</summary>
+    public bool TierOverflow { get; init; }
     public IReadOnlyList<string> Why { get; init; } = [];
 }
 
@@ -247,6 +250,8 @@ public static class GuestNuma
         // What the guest kernel will make of it (only the emitted figures count).
         var model = ordered.Select(n => new TierModelNode(n.Id, n.HasCpus, n.Size > 0, false, withFigures.Contains(n) ? n.Perf : null)).ToList();
         var tiers = KernelTierModel.Predict(model).ToDictionary(p => p.Node);
+        foreach (var t in tiers.Values.Where(t => t.Overflowed))
+            notes.Add($"warning: guest node{t.Node}'s figures overflow the guest kernel's abstract distance (int): it will rank the node ABOVE DRAM (memory_tier{t.KernelTierId}) and demote the wrong way; give it a higher bandwidth or lower latency with --latency/--bandwidth");
         return [.. ordered.Select(n =>
         {
             var emitted = withFigures.Contains(n) ? n.Perf : null;
@@ -256,8 +261,9 @@ public static class GuestNuma
                 ReadLatencyNs = emitted?.ReadLatencyNs, WriteLatencyNs = emitted?.WriteLatencyNs,
                 ReadBandwidthMBps = emitted?.ReadBandwidthMBps, WriteBandwidthMBps = emitted?.WriteBandwidthMBps,
                 FiguresFrom = emitted is null ? FiguresSource.None : n.From,
-                PredictedTier = tiers.TryGetValue(n.Id, out var tp) ? tp.Tier : null,
-                Why = [.. n.Why, .. tiers.TryGetValue(n.Id, out var tr) ? new[] { $"memory_tier{tr.Tier}: {tr.Reason}" } : []],
+                PredictedTier = tiers.TryGetValue(n.Id, out var tp) ? tp.KernelTierId : null,
+                TierOverflow = tp?.Overflowed == true,
+                Why = [.. n.Why, .. tiers.TryGetValue(n.Id, out var tr) ? new[] { $"memory_tier{tr.KernelTierId}: {tr.Reason}" } : []],
             };
         })];
     }

@@ -26,7 +26,15 @@ public readonly record struct MemoryPerformance(uint ReadLatencyNs, uint WriteLa
 public sealed record TierModelNode(int Node, bool HasCpus, bool HasMemory, bool IsDaxKmem, MemoryPerformance? Performance);
 
 /// <summary>The tier the kernel will put a node in, and why.</summary>
-public sealed record TierPrediction(int Node, int AbstractDistance, int Tier, string Reason);
+/// <param name="Tier">adist &gt;&gt; 7 as the kernel computes it (an int: negative after an overflow).</param>
+/// <param name="Overflowed">The distance did not fit the kernel's int: the node lands in a tier above DRAM's (demotion goes
+/// the wrong way). Seen in a 6.12 guest: 1,000,000 ns at 4 MB/s against 100 ns, 262100 MB/s is memory_tier4290802280 and
+/// "Demotion targets for Node 1: preferred: 0".</param>
+public sealed record TierPrediction(int Node, int AbstractDistance, int Tier, string Reason, bool Overflowed = false)
+{
+    /// <summary>The number in the kernel's sysfs name (memory_tierN): the id as an unsigned 32-bit value.</summary>
+    public uint KernelTierId => unchecked((uint)Tier);
+}
 
 /// <summary>
 /// The kernel's memory-tier placement (mm/memory-tiers.c and drivers/acpi/numa/hmat.c, Linux &gt;= 6.10, where CPU-less
@@ -53,18 +61,25 @@ public static class KernelTierModel
     public static int TierOf(int abstractDistance) => abstractDistance >> ChunkBits;
 
     /// <summary>mt_perf_to_adistance; null where the kernel returns an error (a zero latency or bandwidth sum).</summary>
-    public static int? PerfToAdistance(MemoryPerformance perf, MemoryPerformance dram)
+    public static int? PerfToAdistance(MemoryPerformance perf, MemoryPerformance dram) =>
+        FullAdistance(perf, dram) is { } full ? unchecked((int)full) : null; // *adist is an int: the kernel truncates the same way
+
+    /// <summary>The distance before it is stored in the kernel's int (64-bit, as computed).</summary>
+    public static long? FullAdistance(MemoryPerformance perf, MemoryPerformance dram)
     {
         if (!perf.IsUsable || !dram.IsUsable) return null;
         unchecked
         {
-            long adist = DramAdistance * (long)(perf.ReadLatencyNs + perf.WriteLatencyNs)
+            return DramAdistance * (long)(perf.ReadLatencyNs + perf.WriteLatencyNs)
                 / (dram.ReadLatencyNs + dram.WriteLatencyNs)
                 * (dram.ReadBandwidthMBps + dram.WriteBandwidthMBps)
                 / (perf.ReadBandwidthMBps + perf.WriteBandwidthMBps);
-            return (int)adist; // *adist is an int: the kernel truncates the same way
         }
     }
+
+    /// <summary>True when the kernel's int overflows for these figures (see <see cref="TierPrediction.Overflowed"/>).</summary>
+    public static bool Overflows(MemoryPerformance perf, MemoryPerformance dram) =>
+        FullAdistance(perf, dram) is { } full && (full > int.MaxValue || full < 0);
 
     /// <summary>The reference DRAM figures, or why there are none (then every node keeps its default).</summary>
     public static (MemoryPerformance? Reference, int? ReferenceNode, string Why) Reference(IEnumerable<TierModelNode> nodes)
@@ -105,6 +120,7 @@ public static class KernelTierModel
             string fallbackWhy = n.IsDaxKmem ? "default for dax kmem memory (2880)" : "default DRAM distance (576)";
             int adist;
             string reason;
+            bool overflowed = reference is { } rr && n.Performance is { } pp && Overflows(pp, rr);
             if (reference is not { } r)
                 (adist, reason) = (fallback, $"{fallbackWhy}: {why}");
             else if (n.Performance is not { } p)
@@ -114,7 +130,9 @@ public static class KernelTierModel
             else
                 (adist, reason) = (a, $"576 * {(ulong)p.ReadLatencyNs + p.WriteLatencyNs} ns / {(ulong)r.ReadLatencyNs + r.WriteLatencyNs} ns * "
                     + $"{(ulong)r.ReadBandwidthMBps + r.WriteBandwidthMBps} MB/s / {(ulong)p.ReadBandwidthMBps + p.WriteBandwidthMBps} MB/s ({why})");
-            result.Add(new TierPrediction(n.Node, adist, TierOf(adist), reason));
+            if (overflowed)
+                reason += "; the distance overflows the kernel's int, so the node ranks above DRAM and demotion goes the wrong way";
+            result.Add(new TierPrediction(n.Node, adist, TierOf(adist), reason, overflowed));
         }
         return result;
     }

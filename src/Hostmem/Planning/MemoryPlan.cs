@@ -103,7 +103,8 @@ public sealed record MemoryPlan
     /// <summary>The rewritten command line; every argument not planned is the input's, byte for byte.</summary>
     public required QemuCommandLine Command { get; init; }
 
-    public IEnumerable<string> Warnings => Backends.SelectMany(b => b.Warnings.Select(w => $"{b.Id}: {w}"));
+    public IEnumerable<string> Warnings => Backends.SelectMany(b => b.Warnings.Select(w => $"{b.Id}: {w}"))
+        .Concat(Notes.Where(n => n.StartsWith("warning: ", StringComparison.Ordinal)).Select(n => n["warning: ".Length..]));
 
     /// <summary>The argv QEMU gets (program first).</summary>
     public string[] ToArgv() => Command.ToArgv();

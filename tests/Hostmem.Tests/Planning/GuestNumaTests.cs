@@ -47,12 +47,14 @@ public class GuestNumaTests
             "-numa", "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=16000M"], plan.ToArgv());
         Assert.Equal(2, plan.GuestNodes.Count);
         var dram = plan.GuestNodes[0];
-        Assert.Equal((0, "hostmem-ram0", true, 4), (dram.GuestNode, dram.Backend, dram.HasCpus, dram.PredictedTier));
+        Assert.Equal((0, "hostmem-ram0", true, 4u), (dram.GuestNode, dram.Backend, dram.HasCpus, dram.PredictedTier!.Value));
         var cxl = plan.GuestNodes[1];
         Assert.Equal((1, "vmem0", HostMemType.CxlRam, FiguresSource.HostAccess1), (cxl.GuestNode, cxl.Backend, cxl.Type, cxl.FiguresFrom));
         Assert.Equal([1], cxl.HostNodes);
         Assert.Equal((17350u, 17450u, 16000u, 16000u), (cxl.ReadLatencyNs!.Value, cxl.WriteLatencyNs!.Value, cxl.ReadBandwidthMBps!.Value, cxl.WriteBandwidthMBps!.Value));
-        Assert.Equal(12826, cxl.PredictedTier); // 576*34800/200*524200/32000 >> 7 (an SRAT node in the guest, not a CXL dax one)
+        // 576*34800/200*524200/32000 >> 7 (an SRAT node in the guest, not a CXL dax one); a 6.12 guest booted with exactly
+        // this command line (lab, 2026-11-23) put node1 in memory_tier12826
+        Assert.Equal(12826u, cxl.PredictedTier);
     }
 
     [Fact]
@@ -64,7 +66,7 @@ public class GuestNumaTests
         Assert.Contains("node,nodeid=1,memdev=vmem0,initiator=0", argv);
         Assert.Contains(plan.Notes, n => n.Contains("no HMAT figures", StringComparison.Ordinal));
         Assert.All(plan.GuestNodes, n => Assert.Equal(FiguresSource.None, n.FiguresFrom));
-        Assert.All(plan.GuestNodes, n => Assert.Equal(4, n.PredictedTier));
+        Assert.All(plan.GuestNodes, n => Assert.Equal(4u, n.PredictedTier));
     }
 
     [Fact]
@@ -79,7 +81,40 @@ public class GuestNumaTests
         Assert.Contains("hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=270", plan.ToArgv());
         Assert.Contains("hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=262100M", plan.ToArgv());
         Assert.Equal([FiguresSource.CommandLine, FiguresSource.CommandLine], plan.GuestNodes.Select(n => n.FiguresFrom));
-        Assert.Equal([4, 106], plan.GuestNodes.Select(n => n.PredictedTier));
+        Assert.Equal([4u, 106u], plan.GuestNodes.Select(n => n.PredictedTier!.Value));
+    }
+
+    static PlanOptions Figures(ulong dramLat, ulong dramBw, ulong cxlLat, ulong cxlBw) => Auto with
+    {
+        LatencyNs = new Dictionary<HostMemType, ulong> { [HostMemType.Dram] = dramLat, [HostMemType.CxlRam] = cxlLat },
+        BandwidthMBps = new Dictionary<HostMemType, ulong> { [HostMemType.Dram] = dramBw, [HostMemType.CxlRam] = cxlBw },
+    };
+
+    [Fact]
+    public void Very_slow_memory_lands_where_a_real_guest_put_it()
+    {
+        // lab, 6.12 guest booted with this plan's line: node1 at 60000 ns, 100 MB/s is memory_tier7076700
+        var plan = Plan("cxl-ram-kmem", Figures(100, 262100, 60000, 100), "-smp", "2", "-m", "1G", "-object", "memory-backend-ram,id=vmem0,size=256M,host-mem-type=cxl-ram");
+        Assert.Equal(7076700u, plan.GuestNodes[1].PredictedTier);
+        Assert.False(plan.GuestNodes[1].TierOverflow);
+        Assert.Empty(plan.Warnings);
+    }
+
+    [Fact]
+    public void Figures_that_overflow_the_guest_kernels_distance_are_predicted_as_it_names_them_and_warned_about()
+    {
+        // lab, 6.12 guest booted with this plan's line (91 ns rounded to 100, 1 MB/s to 4 so QEMU takes the tables):
+        // node1 landed in memory_tier4290802280 and dmesg said "Demotion targets for Node 1: preferred: 0", i.e. above DRAM
+        var plan = Plan("cxl-ram-kmem", Figures(91, 262100, 1000000, 1), "-smp", "2", "-m", "1G", "-object", "memory-backend-ram,id=vmem0,size=256M,host-mem-type=cxl-ram");
+        Assert.Contains("hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=100", plan.ToArgv());
+        Assert.Contains("hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=4M", plan.ToArgv());
+        var slow = plan.GuestNodes[1];
+        Assert.Equal((1000000u, 4u), (slow.ReadLatencyNs!.Value, slow.ReadBandwidthMBps!.Value));
+        Assert.Equal(4290802280u, slow.PredictedTier);
+        Assert.True(slow.TierOverflow);
+        Assert.Contains(plan.Warnings, w => w.Contains("ABOVE DRAM", StringComparison.Ordinal));
+        Assert.Contains(slow.Why, w => w.Contains("rounded to 4", StringComparison.Ordinal));
+        Assert.Contains(plan.GuestNodes[0].Why, w => w.Contains("91 ns rounded to 100", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -94,6 +94,21 @@ public class KernelTierModelTests
     }
 
     [Fact]
+    public void An_overflowed_distance_is_named_as_the_kernel_names_it_and_flagged()
+    {
+        // measured in a 6.12 guest (lab): memory_tier4290802280, demotion from that node to node0
+        var t = KernelTierModel.Predict([CpuNode(0, Dram), CpuLess(1, Perf(1_000_000, 4))]);
+        Assert.Equal(-4165016, t[1].Tier);
+        Assert.Equal(4290802280u, t[1].KernelTierId);
+        Assert.True(t[1].Overflowed);
+        Assert.False(t[0].Overflowed);
+        Assert.Contains("overflows", t[1].Reason);
+        // the largest figures that still fit: no flag
+        Assert.False(KernelTierModel.Overflows(Perf(60000, 100), Dram));
+        Assert.Equal(7076700, KernelTierModel.TierOf(KernelTierModel.PerfToAdistance(Perf(60000, 100), Dram)!.Value));
+    }
+
+    [Fact]
     public void Zero_latency_or_bandwidth_is_the_kernels_error_and_keeps_the_default()
     {
         Assert.Null(KernelTierModel.PerfToAdistance(new MemoryPerformance(0, 0, 30000, 30000), Dram));
