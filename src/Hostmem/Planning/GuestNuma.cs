@@ -116,7 +116,8 @@ public static class GuestNuma
                 nodes.Add(new Node
                 {
                     Id = id, Backend = n.MemDev, HasCpus = n.Cpus.Count > 0 || cpuOwners.Contains(id),
-                    HostNodes = plan?.HostNodes ?? (n.Cpus.Count > 0 || cpuOwners.Contains(id) ? cpuNodes : []), Type = plan?.Type,
+                    HostNodes = plan?.HostNodes ?? (n.Cpus.Count > 0 || cpuOwners.Contains(id) ? cpuNodes : []),
+                    Type = plan?.Type ?? (n.Cpus.Count > 0 || cpuOwners.Contains(id) ? HostMemType.Dram : null),
                     Size = backendSize ?? (n.Get("mem") is { } m ? QemuSize.ParseMemory(m, n.Argument.Display, "mem") : 0),
                     Why = { plan is null ? "written by the user" : $"-numa node,memdev={plan.Id} written by the user" },
                 });

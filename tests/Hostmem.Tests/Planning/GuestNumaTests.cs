@@ -134,6 +134,17 @@ public class GuestNumaTests
     }
 
     [Fact]
+    public void A_users_cpu_node_is_dram_for_command_line_figures()
+    {
+        var plan = Plan("cxl-ram-kmem", Figures(100, 262100, 270, 30000), "-m", "320M", "-smp", "2",
+            "-object", "memory-backend-ram,id=ram,size=256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram",
+            "-numa", "node,nodeid=0,cpus=0-1,memdev=ram");
+        Assert.Equal([HostMemType.Dram, HostMemType.CxlRam], plan.GuestNodes.Select(n => n.Type!.Value));
+        Assert.Equal([4u, 106u], plan.GuestNodes.Select(n => n.PredictedTier!.Value));
+        Assert.Contains("384M", plan.ToArgv()); // the new node's 64M on top of the user's 320M
+    }
+
+    [Fact]
     public void Backends_of_cxl_type3_devices_get_no_node()
     {
         var plan = Plan("cxl-ram-genport", Auto, "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram",
