@@ -17,6 +17,7 @@ public static class Program
             """);
         root.Subcommands.Add(TopologyCommand.Create());
         root.Subcommands.Add(QemuCommand.Create());
+        root.Subcommands.Add(PlanCommand.Create());
         return Cli.Run(root, args);
     }
 }

@@ -26,6 +26,7 @@ public static class QemuCommand
             Description = "Plan for these CPUs (e.g. 0-47,96-143) instead of this process's affinity (proc/self/status Cpus_allowed_list, as taskset/numactl/cgroups set it).",
             HelpName = "LIST",
         };
+        var guest = new GuestNumaOptions();
         var qemu = new Argument<string[]>("QEMU_BINARY ARG...")
         {
             Description = "The QEMU command line, after '--', exactly as you would run it.",
@@ -51,6 +52,12 @@ public static class QemuCommand
             of the command line uses.
             Both -object syntaxes work (KEY=VALUE and JSON); the output keeps yours.
 
+            Guest NUMA (--guest-numa auto, the default): each such backend becomes a CPU-less guest node (or keeps the
+            -numa node,memdev= you wrote) with -machine hmat=on, initiator=, -numa dist for every pair and -numa hmat-lb
+            latency and bandwidth from the host's HMAT figures (access1, else access0, else the CXL region's), so that the
+            guest kernel puts it in the right memory tier (--dry-run shows which). Without -numa, main RAM becomes node 0
+            and -m grows by the new nodes' memory. Where the host has no figures: --latency TYPE=NS --bandwidth TYPE=MBPS.
+
             Exit status: QEMU's; 2 for bad input (QEMU not started).
 
             Examples:
@@ -62,6 +69,7 @@ public static class QemuCommand
         {
             sysfs, cpus, dryRun, format, json, qemu,
         };
+        foreach (var o in guest.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var argv = parse.GetValue(qemu) ?? [];
@@ -70,7 +78,7 @@ public static class QemuCommand
             if (dash < 0 || parse.Tokens.Count - dash - 1 != argv.Length)
                 throw new UserError(dash < 0 ? "no '--' before the QEMU command line" : "words between 'hostmem qemu' and '--' that are not hostmem options",
                     "write hostmem's options, then '--', then the QEMU command line: hostmem qemu --dry-run -- qemu-system-x86_64 -m 8G ...");
-            var plan = Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv);
+            var plan = Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, o => guest.Apply(o, parse));
             var stderr = Terminal.Stderr();
             if (parse.GetValue(dryRun))
             {
@@ -89,7 +97,7 @@ public static class QemuCommand
     }
 
     /// <summary>Reads the host (a folder or a .tar.gz tree), the process's affinity beside it, and plans.</summary>
-    public static MemoryPlan Plan(string sysfs, string? cpus, IReadOnlyList<string> argv)
+    public static MemoryPlan Plan(string sysfs, string? cpus, IReadOnlyList<string> argv, Func<PlanOptions, PlanOptions>? adjust = null)
     {
         var cmd = QemuCommandLine.Parse(argv);
         RecordedTree? archive = RecordedTree.IsArchive(sysfs) ? RecordedTree.Extract(sysfs) : null;
@@ -105,7 +113,7 @@ public static class QemuCommand
                     throw new UserError($"--cpus {cpus}: not a CPU list", "write it as the kernel does: 0-3,8,10-11");
                 options = options with { Cpus = list, CpusSource = "--cpus" };
             }
-            return Planner.Plan(host, cmd, options);
+            return Planner.Plan(host, cmd, adjust is null ? options : adjust(options));
         }
         finally
         {
@@ -135,6 +143,24 @@ public static class QemuCommand
             foreach (var why in b.Why) w.WriteLine(t.Dim($"  - {why}"));
             foreach (var warn in b.Warnings) w.WriteLine($"  {t.Yellow("warning")}: {warn}");
         }
+        if (plan.GuestNodes.Count > 0)
+        {
+            var g = new Table("GUEST NODE", "BACKEND", "TYPE", "HOST NODES", "LATENCY R/W", "BANDWIDTH R/W", "FROM", "GUEST TIER");
+            foreach (var n in plan.GuestNodes)
+                g.Add(n.GuestNode.ToString(CultureInfo.InvariantCulture) + (n.HasCpus ? " (CPUs)" : ""), n.Backend ?? "-", n.Type?.Name() ?? "-",
+                    n.HostNodes.Count > 0 ? CpuList.Format(n.HostNodes) : "-",
+                    n.ReadLatencyNs is { } rl ? $"{rl}/{n.WriteLatencyNs} ns" : "-",
+                    n.ReadBandwidthMBps is { } rb ? $"{rb}/{n.WriteBandwidthMBps} MB/s" : "-",
+                    n.FiguresFrom.Name(), n.PredictedTier is { } tier ? $"memory_tier{tier}" : "-");
+            g.Write(t);
+            foreach (var n in plan.GuestNodes)
+            {
+                w.WriteLine($"guest node{n.GuestNode}:");
+                foreach (var why in n.Why) w.WriteLine(t.Dim($"  - {why}"));
+            }
+        }
+        foreach (var note in plan.Notes)
+            w.WriteLine(note.StartsWith("warning: ", StringComparison.Ordinal) ? $"{t.Yellow("warning")}: {note["warning: ".Length..]}" : t.Dim($"note: {note}"));
         w.Flush();
     }
 }

@@ -46,6 +46,13 @@ public static class PlanNames
 public sealed record PlanOptions(IReadOnlyList<int>? Cpus = null, string CpusSource = "unknown", IReadOnlyList<int>? MemsAllowed = null)
 {
     public static PlanOptions Default { get; } = new();
+
+    /// <summary>Guest NUMA nodes with HMAT figures for the planned backends. Off here until the CLI passes --guest-numa.</summary>
+    public GuestNumaMode GuestNuma { get; init; } = GuestNumaMode.Off;
+    /// <summary>--latency TYPE=NS: figures for a type the host has none for (used only with a bandwidth for the same type).</summary>
+    public IReadOnlyDictionary<HostMemType, ulong> LatencyNs { get; init; } = new Dictionary<HostMemType, ulong>();
+    /// <summary>--bandwidth TYPE=MBPS.</summary>
+    public IReadOnlyDictionary<HostMemType, ulong> BandwidthMBps { get; init; } = new Dictionary<HostMemType, ulong>();
 }
 
 /// <summary>A devdax device given whole to a file backend.</summary>
@@ -89,10 +96,15 @@ public sealed record MemoryPlan
     public required string CpusSource { get; init; }
     /// <summary>The host nodes holding those CPUs (the "near" side of the nearest rule).</summary>
     public required IReadOnlyList<int> CpuNodes { get; init; }
+    /// <summary>Guest NUMA nodes (empty with --guest-numa off or when nothing needs one).</summary>
+    public IReadOnlyList<GuestNodePlan> GuestNodes { get; init; } = [];
+    /// <summary>Plan-wide notes: what guest NUMA did or why it did not.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
     /// <summary>The rewritten command line; every argument not planned is the input's, byte for byte.</summary>
     public required QemuCommandLine Command { get; init; }
 
-    public IEnumerable<string> Warnings => Backends.SelectMany(b => b.Warnings.Select(w => $"{b.Id}: {w}"));
+    public IEnumerable<string> Warnings => Backends.SelectMany(b => b.Warnings.Select(w => $"{b.Id}: {w}"))
+        .Concat(Notes.Where(n => n.StartsWith("warning: ", StringComparison.Ordinal)).Select(n => n["warning: ".Length..]));
 
     /// <summary>The argv QEMU gets (program first).</summary>
     public string[] ToArgv() => Command.ToArgv();

@@ -41,9 +41,13 @@ public static class Planner
             command.SetOptions(b.Index, b.Options);
             plans.Add(plan);
         }
+        var notes = new List<string>();
+        var guestNodes = GuestNuma.Plan(host, command, plans, cpuNodes, options, notes);
         return new MemoryPlan
         {
             Backends = plans,
+            GuestNodes = guestNodes,
+            Notes = notes,
             Cpus = options.Cpus,
             CpusSource = options.CpusSource,
             CpuNodes = cpuNodes,

@@ -242,6 +242,94 @@ public static class HmatUnits
     /// <summary>Renders a bandwidth in bytes/s compactly (<c>262100M</c>).</summary>
     public static string FormatBandwidth(ulong bytesPerSecond) => QemuSize.Format(bytesPerSecond);
 
+    /// <summary>The largest MB/s hostmem writes: the guest kernel keeps bandwidth as a u32 in MB/s.</summary>
+    public const ulong MaxBandwidthMBps = uint.MaxValue;
+    /// <summary>The largest latency hostmem writes: the guest kernel keeps latency as a u32 in ns.</summary>
+    public const ulong MaxLatencyNs = uint.MaxValue;
+
+    /// <summary>
+    /// A host figure in MB/s (sysfs <c>read_bandwidth</c>, <c>--bandwidth</c>) as a hmat-lb <c>bandwidth=</c>. QEMU divides
+    /// the bytes/s by 2^20 for the table and the guest's sysfs shows that number as MB/s, so N MB/s on the host is written
+    /// N × 2^20 B/s (<c>NM</c>, or <c>KG</c> when N is a multiple of 1024) and the guest reads back N: exact, always 1 MiB aligned.
+    /// </summary>
+    public static string FormatBandwidthMBps(ulong mbps)
+    {
+        if (mbps is 0 or > MaxBandwidthMBps)
+            throw new ArgumentOutOfRangeException(nameof(mbps), mbps, $"a hmat-lb bandwidth is 1..{MaxBandwidthMBps} MB/s");
+        return mbps % 1024 == 0
+            ? (mbps / 1024).ToString(CultureInfo.InvariantCulture) + "G"
+            : mbps.ToString(CultureInfo.InvariantCulture) + "M";
+    }
+
+    /// <summary>A host figure in ns as a hmat-lb <c>latency=</c> (ns, plain integer; the guest reads back the same ns).</summary>
+    public static string FormatLatencyNs(ulong ns)
+    {
+        if (ns is 0 or > MaxLatencyNs)
+            throw new ArgumentOutOfRangeException(nameof(ns), ns, $"a hmat-lb latency is 1..{MaxLatencyNs} ns (0 means no figure to the guest kernel)");
+        return ns.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Bandwidths (MB/s) of one hmat-lb table (one hierarchy and data-type) made encodable: when their set bits span more than
+    /// 16 bits, every value is rounded to the nearest multiple (ties up, never 0) of the smallest power of two that makes them fit.
+    /// Values that already fit come back unchanged. The result is in the input's order.
+    /// </summary>
+    public static IReadOnlyList<ulong> FitBandwidthsMBps(IReadOnlyList<ulong> mbps)
+    {
+        ArgumentNullException.ThrowIfNull(mbps);
+        if (mbps.Any(v => v is 0 or > MaxBandwidthMBps))
+            throw new ArgumentOutOfRangeException(nameof(mbps), $"a hmat-lb bandwidth is 1..{MaxBandwidthMBps} MB/s");
+        if (mbps.Count == 0 || BandwidthsEncodable(mbps)) return [.. mbps];
+        ulong max = mbps.Max();
+        for (int shift = Math.Max(0, 64 - BitOperations.LeadingZeroCount(max) - 16); shift < 63; shift++)
+        {
+            ulong unit = 1UL << shift;
+            var rounded = mbps.Select(v => RoundToMultiple(v, unit)).ToList();
+            if (rounded.All(v => v <= MaxBandwidthMBps) && BandwidthsEncodable(rounded)) return rounded;
+        }
+        throw new InvalidOperationException("unreachable: one power of two always fits");
+    }
+
+    /// <summary>
+    /// Latencies (ns) of one hmat-lb table made encodable: QEMU's base is a power of ten dividing every entry and each
+    /// entry / base must stay below 65535; otherwise every value is rounded to the nearest multiple (ties up, never 0) of the
+    /// smallest power of ten that fits. Values that already fit come back unchanged.
+    /// </summary>
+    public static IReadOnlyList<ulong> FitLatenciesNs(IReadOnlyList<ulong> ns)
+    {
+        ArgumentNullException.ThrowIfNull(ns);
+        if (ns.Any(v => v is 0 or > MaxLatencyNs))
+            throw new ArgumentOutOfRangeException(nameof(ns), $"a hmat-lb latency is 1..{MaxLatencyNs} ns");
+        if (ns.Count == 0 || LatencyBaseFits(ns)) return [.. ns];
+        for (ulong unit = 10; ; unit *= 10)
+        {
+            var rounded = ns.Select(v => RoundToMultiple(v, unit)).ToList();
+            if (rounded.All(v => v <= MaxLatencyNs) && LatencyBaseFits(rounded)) return rounded;
+        }
+    }
+
+    static ulong RoundToMultiple(ulong value, ulong unit)
+    {
+        ulong q = value / unit, r = value % unit;
+        if (r >= unit - r) q++; // nearest, ties up
+        return Math.Max(q, 1) * unit;
+    }
+
+    // Every entry a multiple of the common base (the smallest power of ten among the entries' own) and below 65535 in it:
+    // what QEMU's parser checks and what its table builder needs to write each entry exactly.
+    static bool LatencyBaseFits(IReadOnlyList<ulong> ns)
+    {
+        ulong baseUnit = ns.Min(PowerOfTenIn);
+        return ns.All(v => v / baseUnit < ushort.MaxValue);
+    }
+
+    static ulong PowerOfTenIn(ulong v)
+    {
+        ulong t = 1;
+        while (v % 10 == 0) { v /= 10; t *= 10; }
+        return t;
+    }
+
     /// <summary>True when QEMU can encode all these bandwidths (same hierarchy and data-type) in one HMAT table.</summary>
     public static bool BandwidthsEncodable(IEnumerable<ulong> bandwidths)
     {

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Globalization;
+using Hostmem.Classification;
+using Hostmem.Planning;
+
+namespace Hostmem.Cli;
+
+/// <summary>--guest-numa, --latency, --bandwidth: shared by `qemu` and `plan`.</summary>
+public sealed class GuestNumaOptions
+{
+    public Option<string> Mode { get; } = new("--guest-numa")
+    {
+        Description = "auto (default): give each host-mem-type backend a CPU-less guest NUMA node with HMAT latency and bandwidth from the host, so the guest kernel tiers it; off: leave the guest's NUMA as written.",
+        DefaultValueFactory = _ => "auto",
+        HelpName = "auto|off",
+    };
+
+    public Option<string[]> Latency { get; } = new("--latency")
+    {
+        Description = "Latency for memory of TYPE where the host shows none (ns; with --bandwidth for the same TYPE). Repeatable.",
+        HelpName = "TYPE=NS",
+    };
+
+    public Option<string[]> Bandwidth { get; } = new("--bandwidth")
+    {
+        Description = "Bandwidth for memory of TYPE where the host shows none (MB/s). Repeatable.",
+        HelpName = "TYPE=MBPS",
+    };
+
+    public GuestNumaOptions() => Mode.AcceptOnlyFromAmong("auto", "off");
+
+    public IEnumerable<Option> All => [Mode, Latency, Bandwidth];
+
+    public PlanOptions Apply(PlanOptions options, ParseResult parse) => options with
+    {
+        GuestNuma = parse.GetValue(Mode) == "off" ? GuestNumaMode.Off : GuestNumaMode.Auto,
+        LatencyNs = Figures(parse.GetValue(Latency), "--latency", "NS", 1, uint.MaxValue),
+        BandwidthMBps = Figures(parse.GetValue(Bandwidth), "--bandwidth", "MBPS", 1, uint.MaxValue),
+    };
+
+    static Dictionary<HostMemType, ulong> Figures(string[]? values, string option, string unit, ulong min, ulong max)
+    {
+        var result = new Dictionary<HostMemType, ulong>();
+        foreach (var v in values ?? [])
+        {
+            int eq = v.IndexOf('=');
+            if (eq <= 0 || !HostMemTypeNames.TryParse(v[..eq], out var type))
+                throw new UserError($"{option} {v}: not TYPE={unit}", $"write e.g. {option} cxl-ram=250; types: {Planner.ValidTypes}");
+            if (!ulong.TryParse(v[(eq + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) || n < min || n > max)
+                throw new UserError($"{option} {v}: {unit} must be a whole number from {min} to {max}", $"write e.g. {option} {v[..eq]}=250");
+            result[type] = n;
+        }
+        return result;
+    }
+}

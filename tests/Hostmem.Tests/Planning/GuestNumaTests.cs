@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Hostmem.Classification;
+using Hostmem.Discovery;
+using Hostmem.Planning;
+using Hostmem.Qemu;
+using Hostmem.Tests.Support;
+using Xunit;
+
+namespace Hostmem.Tests.Planning;
+
+/// <summary>Guest NUMA nodes with HMAT figures for host-mem-type backends (--guest-numa auto), on recorded hosts, and the
+/// generated lines fed to the real QEMU 10.</summary>
+public class GuestNumaTests
+{
+    static ClassifiedHost Host(string fixture) => ClassifiedHost.From(TopologyReader.Read(Trees.Project(fixture)));
+
+    static readonly PlanOptions Auto = new([0, 1], "test") { GuestNuma = GuestNumaMode.Auto };
+
+    static MemoryPlan Plan(string fixture, PlanOptions options, params string[] args) =>
+        Planner.Plan(Host(fixture), QemuCommandLine.Parse(["qemu-system-x86_64", .. args]), options);
+
+    [Fact]
+    public void Off_leaves_numa_alone()
+    {
+        var plan = Plan("cxl-ram-genport", Auto with { GuestNuma = GuestNumaMode.Off }, "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
+        Assert.Empty(plan.GuestNodes);
+        Assert.Equal(["qemu-system-x86_64", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-nodes=1,policy=bind"], plan.ToArgv());
+    }
+
+    [Fact]
+    public void Cxl_backend_gets_a_cpu_less_node_with_the_hosts_figures_and_its_tier()
+    {
+        var plan = Plan("cxl-ram-genport", Auto, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
+        Assert.Equal(["qemu-system-x86_64", "-M", "q35", "-m", "320M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-nodes=1,policy=bind",
+            "-machine", "hmat=on",
+            "-object", "memory-backend-ram,id=hostmem-ram0,size=256M",
+            "-numa", "node,nodeid=0,cpus=0,memdev=hostmem-ram0",
+            "-numa", "node,nodeid=1,memdev=vmem0,initiator=0",
+            "-numa", "dist,src=0,dst=1,val=20",
+            "-numa", "dist,src=1,dst=0,val=20",
+            "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=read-latency,latency=100",
+            "-numa", "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=read-latency,latency=17350",
+            "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=write-latency,latency=100",
+            "-numa", "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=write-latency,latency=17450",
+            "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=262100M",
+            "-numa", "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=16000M"], plan.ToArgv());
+        Assert.Equal(2, plan.GuestNodes.Count);
+        var dram = plan.GuestNodes[0];
+        Assert.Equal((0, "hostmem-ram0", true, 4u), (dram.GuestNode, dram.Backend, dram.HasCpus, dram.PredictedTier!.Value));
+        var cxl = plan.GuestNodes[1];
+        Assert.Equal((1, "vmem0", HostMemType.CxlRam, FiguresSource.HostAccess1), (cxl.GuestNode, cxl.Backend, cxl.Type, cxl.FiguresFrom));
+        Assert.Equal([1], cxl.HostNodes);
+        Assert.Equal((17350u, 17450u, 16000u, 16000u), (cxl.ReadLatencyNs!.Value, cxl.WriteLatencyNs!.Value, cxl.ReadBandwidthMBps!.Value, cxl.WriteBandwidthMBps!.Value));
+        // 576*34800/200*524200/32000 >> 7 (an SRAT node in the guest, not a CXL dax one); a 6.12 guest booted with exactly
+        // this command line (lab, 2026-11-23) put node1 in memory_tier12826
+        Assert.Equal(12826u, cxl.PredictedTier);
+    }
+
+    [Fact]
+    public void Host_without_figures_gets_nodes_and_distances_but_no_hmat_lb_and_says_so()
+    {
+        var plan = Plan("cxl-ram-kmem", Auto, "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
+        var argv = plan.ToArgv();
+        Assert.DoesNotContain(argv, a => a.StartsWith("hmat-lb", StringComparison.Ordinal));
+        Assert.Contains("node,nodeid=1,memdev=vmem0,initiator=0", argv);
+        Assert.Contains(plan.Notes, n => n.Contains("no HMAT figures", StringComparison.Ordinal));
+        Assert.All(plan.GuestNodes, n => Assert.Equal(FiguresSource.None, n.FiguresFrom));
+        Assert.All(plan.GuestNodes, n => Assert.Equal(4u, n.PredictedTier));
+    }
+
+    [Fact]
+    public void Command_line_figures_fill_in_where_the_host_has_none()
+    {
+        var options = Auto with
+        {
+            LatencyNs = new Dictionary<HostMemType, ulong> { [HostMemType.Dram] = 100, [HostMemType.CxlRam] = 270 },
+            BandwidthMBps = new Dictionary<HostMemType, ulong> { [HostMemType.Dram] = 262100, [HostMemType.CxlRam] = 30000 },
+        };
+        var plan = Plan("cxl-ram-kmem", options, "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
+        Assert.Contains("hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=270", plan.ToArgv());
+        Assert.Contains("hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=262100M", plan.ToArgv());
+        Assert.Equal([FiguresSource.CommandLine, FiguresSource.CommandLine], plan.GuestNodes.Select(n => n.FiguresFrom));
+        Assert.Equal([4u, 106u], plan.GuestNodes.Select(n => n.PredictedTier!.Value));
+    }
+
+    static PlanOptions Figures(ulong dramLat, ulong dramBw, ulong cxlLat, ulong cxlBw) => Auto with
+    {
+        LatencyNs = new Dictionary<HostMemType, ulong> { [HostMemType.Dram] = dramLat, [HostMemType.CxlRam] = cxlLat },
+        BandwidthMBps = new Dictionary<HostMemType, ulong> { [HostMemType.Dram] = dramBw, [HostMemType.CxlRam] = cxlBw },
+    };
+
+    [Fact]
+    public void Very_slow_memory_lands_where_a_real_guest_put_it()
+    {
+        // lab, 6.12 guest booted with this plan's line: node1 at 60000 ns, 100 MB/s is memory_tier7076700
+        var plan = Plan("cxl-ram-kmem", Figures(100, 262100, 60000, 100), "-smp", "2", "-m", "1G", "-object", "memory-backend-ram,id=vmem0,size=256M,host-mem-type=cxl-ram");
+        Assert.Equal(7076700u, plan.GuestNodes[1].PredictedTier);
+        Assert.False(plan.GuestNodes[1].TierOverflow);
+        Assert.Empty(plan.Warnings);
+    }
+
+    [Fact]
+    public void Figures_that_overflow_the_guest_kernels_distance_are_predicted_as_it_names_them_and_warned_about()
+    {
+        // lab, 6.12 guest booted with this plan's line (91 ns rounded to 100, 1 MB/s to 4 so QEMU takes the tables):
+        // node1 landed in memory_tier4290802280 and dmesg said "Demotion targets for Node 1: preferred: 0", i.e. above DRAM
+        var plan = Plan("cxl-ram-kmem", Figures(91, 262100, 1000000, 1), "-smp", "2", "-m", "1G", "-object", "memory-backend-ram,id=vmem0,size=256M,host-mem-type=cxl-ram");
+        Assert.Contains("hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=100", plan.ToArgv());
+        Assert.Contains("hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=4M", plan.ToArgv());
+        var slow = plan.GuestNodes[1];
+        Assert.Equal((1000000u, 4u), (slow.ReadLatencyNs!.Value, slow.ReadBandwidthMBps!.Value));
+        Assert.Equal(4290802280u, slow.PredictedTier);
+        Assert.True(slow.TierOverflow);
+        Assert.Contains(plan.Warnings, w => w.Contains("ABOVE DRAM", StringComparison.Ordinal));
+        Assert.Contains(slow.Why, w => w.Contains("rounded to 4", StringComparison.Ordinal));
+        Assert.Contains(plan.GuestNodes[0].Why, w => w.Contains("91 ns rounded to 100", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_users_numa_node_for_the_backend_keeps_its_id_gets_an_initiator_and_user_entries_win()
+    {
+        var plan = Plan("cxl-ram-genport", Auto, "-m", "320M", "-smp", "2",
+            "-object", "memory-backend-ram,id=ram,size=256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram",
+            "-numa", "node,nodeid=0,cpus=0-1,memdev=ram", "-numa", "node,nodeid=1,memdev=vmem0",
+            "-numa", "dist,src=0,dst=1,val=30");
+        var argv = plan.ToArgv();
+        Assert.Contains("320M", argv); // -m unchanged: the node was already counted
+        Assert.Contains("node,nodeid=1,memdev=vmem0,initiator=0", argv);
+        Assert.Contains("dist,src=1,dst=0,val=30", argv); // mirrored from the user's
+        Assert.DoesNotContain("dist,src=0,dst=1,val=20", argv);
+        Assert.Single(argv, a => a.StartsWith("dist,", StringComparison.Ordinal) && a.Contains("src=0,dst=1", StringComparison.Ordinal));
+        Assert.Equal([0, 1], plan.GuestNodes.Select(n => n.GuestNode));
+    }
+
+    [Fact]
+    public void A_users_cpu_node_is_dram_for_command_line_figures()
+    {
+        var plan = Plan("cxl-ram-kmem", Figures(100, 262100, 270, 30000), "-m", "320M", "-smp", "2",
+            "-object", "memory-backend-ram,id=ram,size=256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram",
+            "-numa", "node,nodeid=0,cpus=0-1,memdev=ram");
+        Assert.Equal([HostMemType.Dram, HostMemType.CxlRam], plan.GuestNodes.Select(n => n.Type!.Value));
+        Assert.Equal([4u, 106u], plan.GuestNodes.Select(n => n.PredictedTier!.Value));
+        Assert.Contains("384M", plan.ToArgv()); // the new node's 64M on top of the user's 320M
+    }
+
+    [Fact]
+    public void Backends_of_cxl_type3_devices_get_no_node()
+    {
+        var plan = Plan("cxl-ram-genport", Auto, "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram",
+            "-device", "cxl-type3,bus=rp0,volatile-memdev=vmem0,id=cxl-vmem0");
+        Assert.Empty(plan.GuestNodes);
+        Assert.Contains(plan.Notes, n => n.Contains("cxl-type3", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Numa_nodes_without_nodeid_turn_guest_numa_off_with_a_note()
+    {
+        var plan = Plan("cxl-ram-genport", Auto, "-m", "320M", "-object", "memory-backend-ram,id=ram,size=256M",
+            "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram", "-numa", "node,cpus=0,memdev=ram", "-numa", "node,memdev=vmem0");
+        Assert.Empty(plan.GuestNodes);
+        Assert.Contains(plan.Notes, n => n.Contains("nodeid", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.ToArgv(), a => a.Contains("hmat", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Growing_m_past_maxmem_is_a_user_error()
+    {
+        var e = Assert.Throws<UserError>(() => Plan("cxl-ram-genport", Auto, "-m", "256M,slots=1,maxmem=300M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram"));
+        Assert.Contains("maxmem", e.Problem);
+    }
+
+    // ---------------------------------------------------------------- the real QEMU 10
+
+    /// <summary>Runs QEMU paused with the plan's argv (host-nodes moved to node 0, which this host has), then quits over QMP.</summary>
+    static (bool Started, string Stderr) RunQemu(IEnumerable<string> planArgv)
+    {
+        var psi = new ProcessStartInfo(QemuBinaries.Qemu10) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in planArgv.Skip(1).Select(a => a.Replace("host-nodes=1", "host-nodes=0", StringComparison.Ordinal)))
+            psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "-S", "-display", "none", "-accel", "tcg", "-nodefaults", "-qmp", "stdio" }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.StandardInput.WriteLine("{\"execute\":\"qmp_capabilities\"}");
+        p.StandardInput.WriteLine("{\"execute\":\"query-memdev\"}");
+        p.StandardInput.WriteLine("{\"execute\":\"quit\"}");
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60_000)) { p.Kill(); throw new TimeoutException("qemu did not exit"); }
+        bool started = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Any(l => JsonNode.Parse(l) is JsonObject o && o["return"] is JsonArray);
+        return (started, stderr.Result);
+    }
+
+    public static TheoryData<string, string[]> RealCases => new()
+    {
+        { "cxl-ram-genport", ["-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram"] },
+        { "cxl-ram-genport", ["-M", "q35", "-smp", "2", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram"] },
+        { "two-socket-cxl", ["-M", "q35", "-smp", "2", "-m", "256M", "-object", "memory-backend-ram,id=a,size=32M,host-mem-type=cxl-ram,host-mem-nodes=all",
+            "-object", "memory-backend-ram,id=b,size=32M,host-mem-type=dram"] },
+        { "cxl-ram-kmem", ["-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram"] },
+        { "cxl-ram-genport", ["-M", "q35", "-m", "320M", "-smp", "2", "-object", "memory-backend-ram,id=ram,size=256M",
+            "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram",
+            "-numa", "node,nodeid=0,cpus=0-1,memdev=ram", "-numa", "node,nodeid=1,memdev=vmem0", "-numa", "dist,src=0,dst=1,val=30"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(RealCases))]
+    public void Qemu_10_accepts_every_generated_line(string fixture, string[] args)
+    {
+        if (QemuBinaries.Missing("10.0") is { } why) Assert.Fail(why);
+        var plan = Plan(fixture, Auto, args);
+        Assert.NotEmpty(plan.GuestNodes);
+        var (started, stderr) = RunQemu(plan.ToArgv().Select(a => a.Replace("host-nodes=2-3", "host-nodes=0", StringComparison.Ordinal).Replace("host-nodes=0-1", "host-nodes=0", StringComparison.Ordinal)));
+        Assert.True(started, $"{string.Join(' ', plan.ToArgv())}\n{stderr}");
+    }
+
+    [Fact]
+    public void Qemu_10_accepts_rounded_tables_and_refuses_unrounded_ones()
+    {
+        if (QemuBinaries.Missing("10.0") is { } why) Assert.Fail(why);
+        string[] Machine(ulong lat1, string bw0, string bw1) => ["q", "-M", "q35,hmat=on", "-m", "256M", "-smp", "1",
+            "-object", "memory-backend-ram,id=r0,size=128M", "-object", "memory-backend-ram,id=r1,size=128M",
+            "-numa", "node,nodeid=0,cpus=0,memdev=r0", "-numa", "node,nodeid=1,memdev=r1,initiator=0",
+            "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=91",
+            "-numa", $"hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency={lat1}",
+            "-numa", $"hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth={bw0}",
+            "-numa", $"hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth={bw1}"];
+        var (bad, err) = RunQemu(Machine(1000000, "262100M", "1M"));
+        Assert.False(bad);
+        Assert.Contains("should not differ", err);
+        var lat = HmatUnits.FitLatenciesNs([91, 1000000]);
+        var bw = HmatUnits.FitBandwidthsMBps([262100, 1]);
+        // latency 91 fixes the base at 1 before 1000000 comes: refused too, so the latencies need fitting as well
+        var (good, err2) = RunQemu(Machine(lat[1], HmatUnits.FormatBandwidthMBps(bw[0]), HmatUnits.FormatBandwidthMBps(bw[1]))
+            .Select(a => a.Replace("latency=91", $"latency={lat[0]}", StringComparison.Ordinal)));
+        Assert.True(good, err2);
+    }
+}
