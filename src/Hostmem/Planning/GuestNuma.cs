@@ -253,6 +253,13 @@ public static class GuestNuma
         var tiers = KernelTierModel.Predict(model).ToDictionary(p => p.Node);
         foreach (var t in tiers.Values.Where(t => t.Overflowed))
             notes.Add($"warning: guest node{t.Node}'s figures overflow the guest kernel's abstract distance (int): it will rank the node ABOVE DRAM (memory_tier{t.KernelTierId}) and demote the wrong way; give it a higher bandwidth or lower latency with --latency/--bandwidth");
+        // Figures only firmware or an emulator could get wrong by 1000x (picoseconds as ns): pass them on, but say so.
+        foreach (var n in ordered.Where(n => withFigures.Contains(n) && n.From is not (FiguresSource.CommandLine or FiguresSource.UserEntries)))
+        {
+            var lat = Math.Max(n.Perf!.Value.ReadLatencyNs, n.Perf.Value.WriteLatencyNs);
+            if (lat >= Classification.TopologyDiagnostics.ImplausibleLatencyNs)
+                notes.Add($"warning: guest node{n.Id} gets the host's latency of {lat} ns, which is not a memory latency (likely picoseconds reported as ns by firmware or an emulator); the guest will tier it far too low: give --latency {n.Type?.Name() ?? "TYPE"}=NS");
+        }
         return [.. ordered.Select(n =>
         {
             var emitted = withFigures.Contains(n) ? n.Perf : null;

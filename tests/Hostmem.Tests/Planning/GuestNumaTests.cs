@@ -118,6 +118,15 @@ public class GuestNumaTests
     }
 
     [Fact]
+    public void Picosecond_looking_host_latency_is_passed_on_with_a_warning()
+    {
+        var plan = Plan("cxl-ram-genport", Auto, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
+        Assert.Contains(plan.Notes, n => n.StartsWith("warning: guest node1 gets the host's latency of 17450 ns", StringComparison.Ordinal) && n.Contains("--latency cxl-ram=NS"));
+        var sane = Plan("hmat-two-tier", Auto, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=v,size=64M,host-mem-type=dram");
+        Assert.DoesNotContain(sane.Notes, n => n.Contains("not a memory latency", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_users_numa_node_for_the_backend_keeps_its_id_gets_an_initiator_and_user_entries_win()
     {
         var plan = Plan("cxl-ram-genport", Auto, "-m", "320M", "-smp", "2",
