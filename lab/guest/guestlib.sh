@@ -260,7 +260,14 @@ nested_run() {
   mount -t proc proc /host/proc || fail "cannot mount proc in the chroot"
   mount -t sysfs sysfs /host/sys || fail "cannot mount sysfs in the chroot"
   mount -t devtmpfs devtmpfs /host/dev || fail "cannot mount /dev in the chroot"
+  # A working folder under the host's /tmp (a CI clone, say) would vanish under the chroot's tmpfs /tmp:
+  # keep a view of the host's /tmp aside and bind that folder back in.
+  cwd=$(cat $LAB_OUT/lab/nested.cwd 2>/dev/null || echo /)
+  case "$cwd" in /tmp/?*) mkdir -p /keep-tmp && mount -o bind /host/tmp /keep-tmp || fail "cannot keep the host's /tmp" ;; esac
   mount -t tmpfs -o size=512m tmpfs /host/tmp || fail "cannot mount /tmp in the chroot"
+  case "$cwd" in /tmp/?*)
+    mkdir -p "/host$cwd" && mount -o bind "/keep-tmp${cwd#/tmp}" "/host$cwd" || fail "cannot bind $cwd into the chroot" ;;
+  esac
   mount -t tmpfs tmpfs /host/run 2>/dev/null || true
   [ -d /host/dev/pts ] || mkdir -p /host/dev/pts; mount -t devpts devpts /host/dev/pts 2>/dev/null || true
   [ -d /host/dev/shm ] || mkdir -p /host/dev/shm; mount -t tmpfs tmpfs /host/dev/shm 2>/dev/null || true
@@ -270,7 +277,9 @@ nested_run() {
   chroot /host /bin/sh /tmp/.lab-nested.sh > $LAB_OUT/nested.stdout 2> $LAB_OUT/nested.stderr < /dev/null || rc=$?
   echo $rc > $LAB_OUT/nested.rc
   log "nested: command exited with $rc at uptime $(cut -d' ' -f1 /proc/uptime)"
+  case "$cwd" in /tmp/?*) umount "/host$cwd" 2>/dev/null ;; esac
   umount /host/dev/shm /host/dev/pts /host/run /host/tmp /host/dev /host/sys /host/proc 2>/dev/null
+  umount /keep-tmp 2>/dev/null
   umount /host 2>/dev/null
   return 0
 }
