@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Hostmem.Classification;
 using Hostmem.Discovery;
 using Hostmem.Planning;
@@ -184,21 +182,9 @@ public class GuestNumaTests
     /// <summary>Runs QEMU paused with the plan's argv (host-nodes moved to node 0, which this host has), then quits over QMP.</summary>
     static (bool Started, string Stderr) RunQemu(IEnumerable<string> planArgv)
     {
-        var psi = new ProcessStartInfo(QemuBinaries.Qemu10) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in planArgv.Skip(1).Select(a => a.Replace("host-nodes=1", "host-nodes=0", StringComparison.Ordinal)))
-            psi.ArgumentList.Add(a);
-        foreach (var a in new[] { "-S", "-display", "none", "-accel", "tcg", "-nodefaults", "-qmp", "stdio" }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.StandardInput.WriteLine("{\"execute\":\"qmp_capabilities\"}");
-        p.StandardInput.WriteLine("{\"execute\":\"query-memdev\"}");
-        p.StandardInput.WriteLine("{\"execute\":\"quit\"}");
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(); throw new TimeoutException("qemu did not exit"); }
-        bool started = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Any(l => JsonNode.Parse(l) is JsonObject o && o["return"] is JsonArray);
-        return (started, stderr.Result);
+        var (memdevs, stderr) = QmpStdio.QueryMemdev(QemuBinaries.Qemu10,
+            planArgv.Skip(1).Select(a => a.Replace("host-nodes=1", "host-nodes=0", StringComparison.Ordinal)));
+        return (memdevs is not null, stderr);
     }
 
     public static TheoryData<string, string[]> RealCases => new()

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Hostmem.Tests.Support;
 using System.Text.Json.Nodes;
 using Hostmem.Qemu;
 using Xunit;
@@ -24,29 +24,9 @@ public sealed class QemuFactAttribute : FactAttribute
 /// </summary>
 public class RealQemuTests
 {
-    static (JsonArray? Memdevs, string Stderr) QueryMemdev(IEnumerable<string> args)
-    {
-        var psi = new ProcessStartInfo(QemuFactAttribute.Binary)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in new[] { "-machine", "none", "-S", "-display", "none", "-accel", "tcg", "-nodefaults", "-qmp", "stdio" }.Concat(args))
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.StandardInput.WriteLine("{\"execute\":\"qmp_capabilities\"}");
-        p.StandardInput.WriteLine("{\"execute\":\"query-memdev\"}");
-        p.StandardInput.WriteLine("{\"execute\":\"quit\"}");
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(); throw new TimeoutException("qemu did not exit"); }
-        foreach (string line in stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            if (JsonNode.Parse(line) is JsonObject o && o["return"] is JsonArray arr) return (arr, stderr.Result);
-        return (null, stderr.Result);
-    }
+    // -machine none: these tests are about -object parsing, not a machine.
+    static (JsonArray? Memdevs, string Stderr) QueryMemdev(IEnumerable<string> args) =>
+        QmpStdio.QueryMemdev(QemuFactAttribute.Binary, new[] { "-machine", "none" }.Concat(args));
 
     static JsonObject Memdev(JsonArray memdevs, string id) =>
         memdevs.OfType<JsonObject>().Single(m => (string?)m["id"] == id);
