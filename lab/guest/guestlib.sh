@@ -277,10 +277,11 @@ nested_run() {
   chroot /host /bin/sh /tmp/.lab-nested.sh > $LAB_OUT/nested.stdout 2> $LAB_OUT/nested.stderr < /dev/null || rc=$?
   echo $rc > $LAB_OUT/nested.rc
   log "nested: command exited with $rc at uptime $(cut -d' ' -f1 /proc/uptime)"
-  case "$cwd" in /tmp/?*) umount "/host$cwd" 2>/dev/null ;; esac
-  umount /host/dev/shm /host/dev/pts /host/run /host/tmp /host/dev /host/sys /host/proc 2>/dev/null
-  umount /keep-tmp 2>/dev/null
-  umount /host 2>/dev/null
+  # Unmounting is best effort (set -e is on: a mount that never happened must not fail the run).
+  case "$cwd" in /tmp/?*) umount "/host$cwd" 2>/dev/null || true ;; esac
+  umount /host/dev/shm /host/dev/pts /host/run /host/tmp /host/dev /host/sys /host/proc 2>/dev/null || true
+  case "$cwd" in /tmp/?*) umount /keep-tmp 2>/dev/null || true ;; esac
+  umount /host 2>/dev/null || true
   return 0
 }
 
