@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hostmem.Classification;
+using Hostmem.Lint;
 using Hostmem.Cli.Output;
 using Hostmem.Planning;
 using Hostmem.Qemu;
@@ -26,6 +27,8 @@ public static class QemuCommand
             Description = "Plan for these CPUs (e.g. 0-47,96-143) instead of this process's affinity (proc/self/status Cpus_allowed_list, as taskset/numactl/cgroups set it).",
             HelpName = "LIST",
         };
+        var strict = new Option<bool>("--strict") { Description = "Treat lint findings (warnings and errors) as errors: print them and exit 2 without starting QEMU." };
+        var noLint = new Option<bool>("--no-lint") { Description = "Do not lint the final command line." };
         var guest = new GuestNumaOptions();
         var qemu = new Argument<string[]>("QEMU_BINARY ARG...")
         {
@@ -58,16 +61,21 @@ public static class QemuCommand
             guest kernel puts it in the right memory tier (--dry-run shows which). Without -numa, main RAM becomes node 0
             and -m grows by the new nodes' memory. Where the host has no figures: --latency TYPE=NS --bandwidth TYPE=MBPS.
 
-            Exit status: QEMU's; 2 for bad input (QEMU not started).
+            Lint: the final command line is checked as 'hostmem lint' does (against the same host and CPUs); findings
+            go to stderr before QEMU starts, and QEMU starts anyway. --strict makes them errors: exit 2, QEMU not
+            started (2 because it is never QEMU's own status for a refused line: QEMU exits 1). --no-lint skips it.
+
+            Exit status: QEMU's; 2 for bad input or, with --strict, lint findings (QEMU not started).
 
             Examples:
               hostmem qemu -- qemu-system-x86_64 -M q35 -m 8G -object memory-backend-ram,id=vmem0,size=4G,host-mem-type=cxl-ram ...
               taskset -c 0-47 hostmem qemu -- qemu-system-x86_64 ...          (nearest to CPUs 0-47)
+              hostmem qemu --strict -- qemu-system-x86_64 ...                 (refuse to start on any lint finding)
               hostmem qemu --dry-run --sysfs tests/fixtures/two-socket-cxl.tar.gz --cpus 1 -- qemu-system-x86_64 \
                 -object memory-backend-ram,id=m,size=128M,host-mem-type=cxl-ram
             """)
         {
-            sysfs, cpus, dryRun, format, json, qemu,
+            sysfs, cpus, dryRun, strict, noLint, format, json, qemu,
         };
         foreach (var o in guest.All) command.Options.Add(o);
         command.SetAction(parse =>
@@ -78,11 +86,12 @@ public static class QemuCommand
             if (dash < 0 || parse.Tokens.Count - dash - 1 != argv.Length)
                 throw new UserError(dash < 0 ? "no '--' before the QEMU command line" : "words between 'hostmem qemu' and '--' that are not hostmem options",
                     "write hostmem's options, then '--', then the QEMU command line: hostmem qemu --dry-run -- qemu-system-x86_64 -m 8G ...");
-            var plan = Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, o => guest.Apply(o, parse));
+            var (plan, input) = Prepare(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, o => guest.Apply(o, parse));
             var stderr = Terminal.Stderr();
             if (parse.GetValue(dryRun))
             {
                 WritePlan(stderr, plan);
+                if (!parse.GetValue(noLint)) Lint(stderr, plan, input, parse.GetValue(strict));
                 var final = plan.ToArgv();
                 if (parse.GetValue(json) || parse.GetValue(format) == "json")
                     Console.Out.WriteLine(JsonSerializer.Serialize(final, QemuJson.Default.StringArray));
@@ -91,34 +100,44 @@ public static class QemuCommand
                 return 0;
             }
             foreach (var w in plan.Warnings) stderr.Writer.WriteLine($"hostmem: warning: {w}");
+            if (!parse.GetValue(noLint)) Lint(stderr, plan, input, parse.GetValue(strict));
             throw NativeExec.Exec(plan.ToArgv());
         });
         return command;
     }
 
     /// <summary>Reads the host (a folder or a .tar.gz tree), the process's affinity beside it, and plans.</summary>
-    public static MemoryPlan Plan(string sysfs, string? cpus, IReadOnlyList<string> argv, Func<PlanOptions, PlanOptions>? adjust = null)
+    public static MemoryPlan Plan(string sysfs, string? cpus, IReadOnlyList<string> argv, Func<PlanOptions, PlanOptions>? adjust = null) =>
+        Prepare(sysfs, cpus, argv, adjust).Plan;
+
+    /// <summary>The plan and the host it was made for (lint checks the final line against the same host).</summary>
+    internal static (MemoryPlan Plan, HostInput Input) Prepare(string sysfs, string? cpus, IReadOnlyList<string> argv, Func<PlanOptions, PlanOptions>? adjust)
     {
         var cmd = QemuCommandLine.Parse(argv);
-        RecordedTree? archive = RecordedTree.IsArchive(sysfs) ? RecordedTree.Extract(sysfs) : null;
+        var input = HostInput.Read(sysfs, cpus);
+        var options = adjust is null ? input.Options : adjust(input.Options);
+        return (Planner.Plan(input.Host, cmd, options), input with { Options = options });
+    }
+
+    /// <summary>Lints the line QEMU will get and says what it found on stderr. Without --strict lint only warns (a line it
+    /// cannot read is skipped with a warning); with --strict any warning or error stops here: exit 2, QEMU not started.</summary>
+    static void Lint(Terminal stderr, MemoryPlan plan, HostInput input, bool strict)
+    {
+        IReadOnlyList<LintFinding> findings;
         try
         {
-            var tree = SysfsTree.Open(archive?.Root ?? sysfs);
-            var options = ProcessAffinity.Read(tree);
-            var host = ClassifiedHost.From(Discovery.TopologyReader.Read(tree));
-            if (cpus is not null)
-            {
-                var list = CpuList.TryParse(cpus);
-                if (list is null || list.Count == 0)
-                    throw new UserError($"--cpus {cpus}: not a CPU list", "write it as the kernel does: 0-3,8,10-11");
-                options = options with { Cpus = list, CpusSource = "--cpus" };
-            }
-            return Planner.Plan(host, cmd, adjust is null ? options : adjust(options));
+            findings = QemuLinter.Lint(plan.Command, input.Host, input.Options);
         }
-        finally
+        catch (UserError e) when (!strict)
         {
-            archive?.Dispose();
+            stderr.Writer.WriteLine($"hostmem: warning: lint skipped: {e.Problem}");
+            return;
         }
+        LintOutput.WriteWarnings(stderr, findings);
+        int counted = findings.Count(QemuLinter.Counts);
+        if (strict && counted > 0)
+            throw new UserError($"{counted} lint finding{(counted == 1 ? "" : "s")} (--strict): QEMU not started",
+                "fix the command line ('hostmem lint -- ...' explains each finding), or run without --strict to start QEMU anyway");
     }
 
     static void WritePlan(Terminal t, MemoryPlan plan)

@@ -106,6 +106,11 @@ public static class KernelTierModel
             : (reference, refNode, $"reference DRAM figures from node{refNode}");
     }
 
+    /// <summary>Whether a CPU node's figures are within the 10% of the reference that mt_set_default_dram_perf allows.</summary>
+    public static bool MatchesReference(MemoryPerformance p, MemoryPerformance r) =>
+        !(Off(p.ReadLatencyNs, r.ReadLatencyNs) || Off(p.WriteLatencyNs, r.WriteLatencyNs)
+          || Off(p.ReadBandwidthMBps, r.ReadBandwidthMBps) || Off(p.WriteBandwidthMBps, r.WriteBandwidthMBps));
+
     // abs((int)(a - b)) * 10 > b, as mt_set_default_dram_perf computes it on u32 fields.
     static bool Off(uint value, uint reference) => (long)Math.Abs((long)unchecked((int)(value - reference))) * 10 > reference;
 

@@ -134,6 +134,11 @@ public sealed class NumaOption(int index, QemuArgument argument, OptionString op
 
     /// <summary>hmat-lb bandwidth in bytes per second (<c>262100M</c> = 262100 MiB/s), checked for 1 MiB/s alignment.</summary>
     public ulong? Bandwidth => Options.Get("bandwidth") is { } s ? HmatUnits.ParseBandwidth(s, Where) : null;
+
+    /// <summary>hmat-lb bandwidth in bytes per second as written, its 1 MiB/s alignment not checked (lint reports it).</summary>
+    public ulong? BandwidthAsWritten => Options.Get("bandwidth") is { } s
+        ? QemuSize.TryParse(s) ?? throw new UserError($"{Where}: invalid bandwidth '{s}'", "hmat-lb bandwidth is bytes per second as a size: e.g. 262100M means 262100 MiB/s.")
+        : null;
 }
 
 /// <summary>Options given by several occurrences of one QemuOpts option that QEMU merges (<c>-m</c>, <c>-smp</c>):

@@ -1,0 +1,193 @@
+using Hostmem.Planning;
+using Hostmem.Qemu;
+
+namespace Hostmem.Lint;
+
+/// <summary>
+/// -numa hmat-lb / hmat-cache / node initiator=: what QEMU refuses (checked in the order QEMU reads the options), and
+/// what it accepts but leaves the guest kernel unable to tier (<see cref="KernelTierModel"/> on the figures given).
+/// </summary>
+static class HmatChecks
+{
+    const string DisabledText = "ACPI Heterogeneous Memory Attribute Table (HMAT) is disabled, enable it with -machine hmat=on before using any of hmat specific options";
+
+    public static void Run(LintContext c)
+    {
+        var numa = c.Numa;
+        bool enabled = c.Machine.Hmat == true;
+        if (!enabled)
+        {
+            foreach (var n in numa.Nodes.Where(n => n.Initiator is not null))
+                c.Add(LintRules.HmatDisabled, n.Index, $"guest node {n.Id} has initiator={n.Initiator}, and -machine has no hmat=on", qemuSays: DisabledText);
+            foreach (var e in numa.HmatLb)
+                c.Add(LintRules.HmatDisabled, e.Index, "-numa hmat-lb, and -machine has no hmat=on", qemuSays: DisabledText);
+            foreach (var h in numa.HmatCache)
+                c.Add(LintRules.HmatDisabled, h.Index, "-numa hmat-cache, and -machine has no hmat=on", qemuSays: DisabledText);
+        }
+        else
+        {
+            foreach (var n in numa.Nodes.Where(n => n.Initiator is not null))
+            {
+                ulong i = n.Initiator!.Value;
+                if (numa.Node(i) is null)
+                    c.Add(LintRules.NumaNodeMissing, n.Index, $"guest node {n.Id} has initiator={i}, and no node {i} is declared",
+                        qemuSays: $"NUMA node {i} is missing, use '-numa node' option to declare it first");
+                else if (!numa.HasCpus((int)i))
+                    c.Add(LintRules.HmatInitiatorNoCpus, n.Index, $"guest node {n.Id} has initiator={i}, and node {i} has no CPUs",
+                        qemuSays: $"The initiator of NUMA node {n.Id} is invalid");
+            }
+        }
+        var valid = Entries(c);
+        Caches(c, valid);
+        if (enabled) Tiers(c, valid);
+    }
+
+    /// <summary>Checks each hmat-lb as QEMU reads it; returns the entries QEMU would keep.</summary>
+    static List<HmatLbEntry> Entries(LintContext c)
+    {
+        var numa = c.Numa;
+        var kept = new List<HmatLbEntry>();
+        var seen = new HashSet<(ulong, ulong, string, string)>();
+        var tables = new Dictionary<(string, string), List<ulong>>();
+        foreach (var e in numa.HmatLb)
+        {
+            string what = e.IsLatency ? "latency" : "bandwidth";
+            string pair = $"initiator={e.Initiator} and target={e.Target}";
+            int count = numa.CountAt(e.Index);
+            if (e.Initiator >= (ulong)count)
+            {
+                c.Add(LintRules.NumaNodeMissing, e.Index, $"initiator {e.Initiator} is not declared before this hmat-lb",
+                    qemuSays: $"Invalid initiator={e.Initiator}, it should be less than {count}");
+                continue;
+            }
+            if (!numa.HasCpusAt(e.Initiator, e.Index))
+            {
+                c.Add(LintRules.HmatInitiatorNoCpus, e.Index, $"initiator {e.Initiator} has no CPUs (cpus= or -numa cpu) before this hmat-lb",
+                    qemuSays: $"Invalid initiator={e.Initiator}, it isn't an initiator proximity domain");
+                continue;
+            }
+            if (!numa.DeclaredAt(e.Target, e.Index))
+            {
+                c.Add(LintRules.NumaNodeMissing, e.Index, $"target {e.Target} is not declared before this hmat-lb",
+                    qemuSays: e.Target < 128 ? $"The target={e.Target} should point to an existing node" : null);
+                continue;
+            }
+            if (e.Value is not { } value) continue; // QEMU: "Missing 'latency' option"; not ours to judge further
+            if (!e.IsLatency && value % QemuSize.MiB != 0)
+            {
+                c.Add(LintRules.HmatBandwidthUnaligned, e.Index, $"bandwidth {value} B/s from {pair} is not a multiple of 1 MiB/s",
+                    fix: $"write bandwidth={Math.Max(1, (value + QemuSize.MiB / 2) / QemuSize.MiB)}M",
+                    qemuSays: $"Bandwidth {value} between {pair} should be 1MB aligned");
+                continue;
+            }
+            if (!seen.Add((e.Initiator, e.Target, e.Hierarchy, e.DataType)))
+            {
+                c.Add(LintRules.HmatLbDuplicate, e.Index, $"a second {e.DataType} for {pair} (hierarchy={e.Hierarchy})",
+                    qemuSays: $"Duplicate configuration of the {what} for {pair}");
+                continue;
+            }
+            var table = tables.TryGetValue((e.Hierarchy, e.DataType), out var t) ? t : tables[(e.Hierarchy, e.DataType)] = [];
+            var candidate = table.Append(value).ToList();
+            if (!(e.IsLatency ? HmatUnits.LatenciesEncodable(candidate) : HmatUnits.BandwidthsEncodable(candidate)))
+            {
+                c.Add(LintRules.HmatLbUnencodable, e.Index,
+                    $"{e.DataType} {value}{(e.IsLatency ? " ns" : " B/s")} for {pair} cannot share one HMAT table with {string.Join(", ", table)}",
+                    qemuSays: e.IsLatency
+                        ? $"Latency {value} between {pair} should not differ from previously entered min or max values on more than 65534"
+                        : $"Bandwidth {value} between {pair} should not differ from previously entered values on more than 65534");
+                continue;
+            }
+            table.Add(value);
+            kept.Add(e);
+            if (value == 0)
+                c.Add(LintRules.HmatLbZero, e.Index, $"{e.DataType} 0 for {pair}: the guest reads it as no figure");
+        }
+        return kept;
+    }
+
+    static void Caches(LintContext c, List<HmatLbEntry> entries)
+    {
+        foreach (var h in c.Numa.HmatCache)
+        {
+            if (h.UInt("node-id") is not { } node) continue;
+            int count = c.Numa.CountAt(h.Index);
+            if (node >= (ulong)count)
+            {
+                c.Add(LintRules.NumaNodeMissing, h.Index, $"hmat-cache for node {node}, which is not declared before it",
+                    qemuSays: $"Invalid node-id={node}, it should be less than {count}");
+                continue;
+            }
+            var before = entries.Where(e => e.Index < h.Index && e.Target == node && e.Hierarchy == "memory").ToList();
+            if (!before.Any(e => e.IsLatency) || !before.Any(e => !e.IsLatency))
+                c.Add(LintRules.HmatCacheWithoutLb, h.Index,
+                    $"hmat-cache for node {node}, which has no {(before.Any(e => e.IsLatency) ? "bandwidth" : before.Count > 0 ? "latency" : "latency or bandwidth")} (hierarchy=memory) before it",
+                    qemuSays: $"The latency and bandwidth information of node-id={node} should be provided before memory side cache attributes");
+        }
+    }
+
+    /// <summary>What the guest kernel's tiering makes of the figures (only when any memory-hierarchy figure is given: without
+    /// any, the user has chosen no HMAT tiering).</summary>
+    static void Tiers(LintContext c, List<HmatLbEntry> entries)
+    {
+        var memory = entries.Where(e => e.Hierarchy == "memory").ToList();
+        if (memory.Count == 0) return;
+        var numa = c.Numa;
+        var model = new List<(GuestNode Node, TierModelNode Model)>();
+        foreach (var n in numa.Nodes.OrderBy(n => n.Id))
+        {
+            bool hasMemory = n.MemDev is { } md ? c.Backend(md)?.Size is not 0UL : n.Mem is not null && QemuSize.TryParseMemory(n.Mem) is > 0;
+            if (!hasMemory) continue;
+            IEnumerable<int> initiators = n.Initiator is { } i ? [(int)i] : numa.HasCpus(n.Id) ? [n.Id] : numa.CpuNodes;
+            model.Add((n, new TierModelNode(n.Id, numa.HasCpus(n.Id), true, false, Figures(memory, n.Id, initiators.ToHashSet()))));
+        }
+        var cpuNodes = model.Where(m => m.Model.HasCpus).ToList();
+        var incomplete = cpuNodes.Where(m => !m.Model.Performance!.Value.IsUsable).ToList();
+        foreach (var (n, m) in incomplete)
+            c.Add(LintRules.HmatCpuNodeIncomplete, n.Index, $"guest node {n.Id} has CPUs and memory, and {Missing(m.Performance!.Value)} to itself");
+        if (incomplete.Count == 0 && cpuNodes.Count > 1)
+        {
+            var reference = cpuNodes[0];
+            foreach (var (n, m) in cpuNodes.Skip(1).Where(x => !KernelTierModel.MatchesReference(x.Model.Performance!.Value, reference.Model.Performance!.Value)))
+                c.Add(LintRules.HmatCpuNodesDiffer, n.Index, $"guest node {n.Id}'s figures to itself differ from node {reference.Node.Id}'s by more than 10%");
+        }
+        foreach (var (n, m) in model.Where(x => !x.Model.HasCpus && !x.Model.Performance!.Value.IsUsable))
+            c.Add(LintRules.HmatNodeIncomplete, n.Index, $"CPU-less guest node {n.Id} has {Missing(m.Performance!.Value)} from its initiator");
+
+        var (refPerf, _, _) = KernelTierModel.Reference(model.Select(x => x.Model));
+        if (refPerf is not { } r) return;
+        foreach (var (n, m) in model.Where(x => !x.Model.HasCpus && x.Model.Performance!.Value.IsUsable && KernelTierModel.Overflows(x.Model.Performance.Value, r)))
+            c.Add(LintRules.HmatTierOverflow, n.Index,
+                $"guest node {n.Id} ({m.Performance!.Value.ReadLatencyNs} ns, {m.Performance.Value.ReadBandwidthMBps} MB/s) against DRAM's {r.ReadLatencyNs} ns, {r.ReadBandwidthMBps} MB/s overflows the guest kernel's abstract distance");
+    }
+
+    static string Missing(MemoryPerformance p) =>
+        (p.ReadLatencyNs + (ulong)p.WriteLatencyNs == 0, p.ReadBandwidthMBps + (ulong)p.WriteBandwidthMBps == 0) switch
+        {
+            (true, true) => "no latency and no bandwidth",
+            (true, false) => "no latency",
+            _ => "no bandwidth",
+        };
+
+    /// <summary>A target's figures as the guest kernel sees them from its best initiator among <paramref name="initiators"/>:
+    /// the lowest latency, the highest bandwidth; 0 where no entry says (as an absent HMAT entry reads).</summary>
+    static MemoryPerformance Figures(List<HmatLbEntry> entries, int target, HashSet<int> initiators)
+    {
+        uint rl = 0, wl = 0, rb = 0, wb = 0;
+        foreach (var e in entries.Where(e => e.Target == (ulong)target && initiators.Contains((int)e.Initiator) && e.Value is > 0))
+        {
+            ulong v = e.IsLatency ? e.Value!.Value : e.Value!.Value / QemuSize.MiB;
+            uint u = (uint)Math.Min(v, uint.MaxValue);
+            if (e.IsLatency)
+            {
+                if (e.IsRead) rl = rl == 0 ? u : Math.Min(rl, u);
+                if (e.IsWrite) wl = wl == 0 ? u : Math.Min(wl, u);
+            }
+            else
+            {
+                if (e.IsRead) rb = Math.Max(rb, u);
+                if (e.IsWrite) wb = Math.Max(wb, u);
+            }
+        }
+        return new MemoryPerformance(rl, wl, rb, wb);
+    }
+}

@@ -1,0 +1,116 @@
+using Hostmem.Classification;
+using Hostmem.Planning;
+using Hostmem.Qemu;
+
+namespace Hostmem.Lint;
+
+/// <summary>
+/// Checks a QEMU command line for the traps of tiered guest memory (the seed thread's and the lab's): emulated CXL used as
+/// RAM, HMAT that leaves the guest in one tier, NUMA layouts QEMU refuses, and host nodes that cannot hold what is bound
+/// to them. Pure: a parsed command line (and, for the host checks, a classified host and the process's CPUs) in, findings
+/// out, in command-line order. Malformed option arguments throw <see cref="UserError"/>.
+/// </summary>
+public static class QemuLinter
+{
+    /// <param name="command">The command line as QEMU would get it.</param>
+    /// <param name="host">The host QEMU will run on; null skips the checks that need one (<see cref="LintRule.NeedsHost"/>).</param>
+    /// <param name="options">The CPUs QEMU may run on (for distances) and the cpuset's memory nodes; null: every CPU, every node.</param>
+    public static IReadOnlyList<LintFinding> Lint(QemuCommandLine command, ClassifiedHost? host = null, PlanOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var context = new LintContext(command, host, options ?? PlanOptions.Default);
+        MemdevChecks.Run(context);
+        CxlChecks.Run(context);
+        NumaChecks.Run(context);
+        HmatChecks.Run(context);
+        BackendChecks.Run(context);
+        if (host is not null) HostNodeChecks.Run(context);
+        return [.. context.Findings.OrderBy(f => f.ArgumentIndex ?? int.MaxValue).ThenBy(f => LintRules.All.ToList().IndexOf(f.Rule))];
+    }
+
+    /// <summary>Findings that count against a command line (exit 1, --strict): warnings and errors.</summary>
+    public static bool Counts(LintFinding finding) => finding.Severity >= Severity.Warning;
+}
+
+/// <summary>The command line's views, parsed once, and the findings so far.</summary>
+sealed class LintContext
+{
+    readonly int[] argvIndex;
+
+    public LintContext(QemuCommandLine command, ClassifiedHost? host, PlanOptions options)
+    {
+        Command = command;
+        Host = host;
+        Options = options;
+        Backends = command.MemoryBackends();
+        Numa = NumaLayout.Of(command);
+        Machine = command.Machine();
+        Devices = DeviceMemdevs(command);
+        argvIndex = new int[command.Arguments.Count];
+        int at = 1;
+        for (int i = 0; i < command.Arguments.Count; i++)
+        {
+            argvIndex[i] = at;
+            at += command.Arguments[i].Words().Count();
+        }
+    }
+
+    public QemuCommandLine Command { get; }
+    public ClassifiedHost? Host { get; }
+    public PlanOptions Options { get; }
+    public IReadOnlyList<MemoryBackend> Backends { get; }
+    public NumaLayout Numa { get; }
+    public MachineOptions Machine { get; }
+    /// <summary>Every -device that names a memory backend (memdev=, volatile-memdev=, ...), and every pxb-cxl.</summary>
+    public IReadOnlyList<DeviceUse> Devices { get; }
+    public List<LintFinding> Findings { get; } = [];
+
+    public MemoryBackend? Backend(string id) => Backends.FirstOrDefault(b => b.Id == id);
+
+    /// <summary>The machine type QEMU will use: -machine type=, else x86's default (pc).</summary>
+    public string MachineType => Machine.Type ?? "pc";
+
+    public void Add(LintRule rule, int? index, string message, string? fix = null, string? qemuSays = null,
+        bool? qemuAccepts = null, Severity? severity = null, string? why = null)
+    {
+        bool accepts = qemuAccepts ?? rule.Qemu switch
+        {
+            QemuBehaviour.Accepts => true,
+            QemuBehaviour.Rejects => false,
+            _ => throw new ArgumentException($"{rule.Code}: say whether QEMU accepts this instance", nameof(qemuAccepts)),
+        };
+        Findings.Add(new LintFinding
+        {
+            Rule = rule, Severity = severity ?? rule.Severity, ArgumentIndex = index,
+            ArgvIndex = index is { } i ? argvIndex[i] : null,
+            Argument = index is { } j ? Command.Arguments[j].Display : null,
+            Message = message, Why = why ?? rule.Why, Fix = fix ?? rule.Fix,
+            QemuAccepts = accepts, QemuSays = accepts ? null : qemuSays,
+        });
+    }
+
+    static readonly string[] MemdevKeys = ["memdev", "volatile-memdev", "persistent-memdev", "lsa", "volatile-dc-memdev"];
+
+    static List<DeviceUse> DeviceMemdevs(QemuCommandLine command)
+    {
+        var result = new List<DeviceUse>();
+        foreach (var (i, a) in command.Find("device"))
+        {
+            // Only parse what can matter here: other devices' arguments are not ours to judge.
+            if (!a.IsJson && !(a.Value!.Contains("memdev", StringComparison.Ordinal) || a.Value.Contains("lsa", StringComparison.Ordinal)
+                || a.Value.Contains("pxb-cxl", StringComparison.Ordinal))) continue;
+            var o = a.ParseOptions();
+            string driver = o.Get("driver") ?? "";
+            if (driver == "pxb-cxl") result.Add(new DeviceUse(i, driver, o.Get("id"), "", ""));
+            foreach (var key in MemdevKeys)
+                if (o.Get(key) is { } id) result.Add(new DeviceUse(i, driver, o.Get("id"), key, id));
+        }
+        return result;
+    }
+}
+
+/// <summary>A -device naming a backend with <see cref="Key"/> (empty Key: a device noted for itself, like pxb-cxl).</summary>
+sealed record DeviceUse(int Index, string Driver, string? Id, string Key, string Memdev)
+{
+    public string Name => Id is null ? Driver : $"{Driver} '{Id}'";
+}
