@@ -17,12 +17,14 @@ static class HmatChecks
         bool enabled = c.Machine.Hmat == true;
         if (!enabled)
         {
-            foreach (var n in numa.Nodes.Where(n => n.Initiator is not null))
-                c.Add(LintRules.HmatDisabled, n.Index, $"guest node {n.Id} has initiator={n.Initiator}, and -machine has no hmat=on", qemuSays: DisabledText);
-            foreach (var e in numa.HmatLb)
-                c.Add(LintRules.HmatDisabled, e.Index, "-numa hmat-lb, and -machine has no hmat=on", qemuSays: DisabledText);
-            foreach (var h in numa.HmatCache)
-                c.Add(LintRules.HmatDisabled, h.Index, "-numa hmat-cache, and -machine has no hmat=on", qemuSays: DisabledText);
+            // One finding at the first HMAT option (QEMU stops there; one hmat=on fixes them all).
+            var uses = numa.Nodes.Where(n => n.Initiator is not null).Select(n => (n.Index, What: "initiator="))
+                .Concat(numa.HmatLb.Select(e => (e.Index, What: "hmat-lb")))
+                .Concat(numa.HmatCache.Select(h => (h.Index, What: "hmat-cache"))).OrderBy(u => u.Index).ToList();
+            if (uses.Count > 0)
+                c.Add(LintRules.HmatDisabled, uses[0].Index,
+                    $"{uses.Count} HMAT option{(uses.Count > 1 ? "s" : "")} ({string.Join(", ", uses.GroupBy(u => u.What).Select(g => g.Count() > 1 ? $"{g.Key} x{g.Count()}" : g.Key))}), and -machine has {(c.Machine.Hmat == false ? "hmat=off" : "no hmat=on")}",
+                    qemuSays: DisabledText);
         }
         else
         {
@@ -42,7 +44,8 @@ static class HmatChecks
         if (enabled) Tiers(c, valid);
     }
 
-    /// <summary>Checks each hmat-lb as QEMU reads it; returns the entries QEMU would keep.</summary>
+    /// <summary>Checks each hmat-lb as QEMU reads it; returns the entries that give a figure for an existing pair (those with
+    /// a value QEMU refuses included: the figures the user means, so that one mistake is not reported twice).</summary>
     static List<HmatLbEntry> Entries(LintContext c)
     {
         var numa = c.Numa;
@@ -73,6 +76,7 @@ static class HmatChecks
                 continue;
             }
             if (e.Value is not { } value) continue; // QEMU: "Missing 'latency' option"; not ours to judge further
+            if (!seen.Contains((e.Initiator, e.Target, e.Hierarchy, e.DataType))) kept.Add(e);
             if (!e.IsLatency && value % QemuSize.MiB != 0)
             {
                 c.Add(LintRules.HmatBandwidthUnaligned, e.Index, $"bandwidth {value} B/s from {pair} is not a multiple of 1 MiB/s",
@@ -98,7 +102,6 @@ static class HmatChecks
                 continue;
             }
             table.Add(value);
-            kept.Add(e);
             if (value == 0)
                 c.Add(LintRules.HmatLbZero, e.Index, $"{e.DataType} 0 for {pair}: the guest reads it as no figure");
         }
@@ -175,7 +178,7 @@ static class HmatChecks
         uint rl = 0, wl = 0, rb = 0, wb = 0;
         foreach (var e in entries.Where(e => e.Target == (ulong)target && initiators.Contains((int)e.Initiator) && e.Value is > 0))
         {
-            ulong v = e.IsLatency ? e.Value!.Value : e.Value!.Value / QemuSize.MiB;
+            ulong v = e.IsLatency ? e.Value!.Value : Math.Max(1, (e.Value!.Value + QemuSize.MiB / 2) / QemuSize.MiB); // an unaligned figure: what it means
             uint u = (uint)Math.Min(v, uint.MaxValue);
             if (e.IsLatency)
             {

@@ -72,7 +72,11 @@ static class HostNodeChecks
         }
     }
 
-    /// <summary>A bound node is far when a node of the same memory type is nearer (SLIT) to the CPUs QEMU may run on.</summary>
+    /// <summary>SLIT's step for one hop (local 10, remote 20): nodes of one socket (SNC clusters at 11, 12) are not far.</summary>
+    const int FarBy = 10;
+
+    /// <summary>A bound node is far when a node of the same memory type is at least a hop (<see cref="FarBy"/>) nearer, by SLIT
+    /// distance, to the CPUs QEMU may run on.</summary>
     static void Distance(LintContext c, MemoryBackend b, string name, List<NumaNode> usable)
     {
         var host = c.Host!;
@@ -94,7 +98,7 @@ static class HostNodeChecks
             if (type is null) continue;
             var nearer = host.Host.Nodes
                 .Where(n => n.Online && n.HasMemory && (mems is null || mems.Contains(n.Id)) && host.Classes.Any(x => x.Node == n.Id && x.Type == type))
-                .Select(n => (Node: n, Distance: DistanceTo(n))).Where(x => x.Distance < d).OrderBy(x => x.Distance).ThenBy(x => x.Node.Id).FirstOrDefault();
+                .Select(n => (Node: n, Distance: DistanceTo(n))).Where(x => x.Distance <= d - FarBy).OrderBy(x => x.Distance).ThenBy(x => x.Node.Id).FirstOrDefault();
             if (nearer.Node is null) continue;
             string cpusText = cpus is null ? "every CPU" : $"CPUs {CpuList.Format(cpus)} ({c.Options.CpusSource})";
             c.Add(LintRules.HostNodeFar, b.Index,

@@ -148,6 +148,18 @@ public static class LintRules
         "number the nodes from 0 without gaps",
         Rejects);
 
+    public static readonly LintRule NumaCpuOutOfRange = new("numa-cpu-out-of-range", E,
+        "a node's cpus= names a CPU the guest does not have",
+        "CPU indexes run from 0 to maxcpus-1 (-smp); QEMU refuses a node with a CPU beyond them (the seed thread's example has cpus=0-4 with 4 CPUs)",
+        "write cpus= within 0..maxcpus-1 (cpus=0-3 for -smp 4), or raise -smp",
+        Rejects);
+
+    public static readonly LintRule NumaCpusUnassigned = new("numa-cpus-unassigned", W,
+        "CPUs that no guest node lists",
+        "QEMU starts with a deprecation warning and puts the unlisted CPUs on a node of its choosing: the guest's CPU-to-memory locality is not what the line says",
+        "list every CPU 0..maxcpus-1 in some node's cpus=",
+        Accepts);
+
     public static readonly LintRule NumaNodeMem = new("numa-node-mem", E,
         "-numa node,mem= on a current machine type",
         "machine types since 5.1 refuse mem=: a node's memory must come from a backend",
@@ -260,7 +272,7 @@ public static class LintRules
         CxlType3EmulatedRam, CxlType3Kvm, CxlWithoutNuma, CxlHypervisorCpu, CxlOff, CxlNoWindow,
         HmatDisabled, HmatCpuNodeIncomplete, HmatCpuNodesDiffer, HmatNodeIncomplete, HmatLbZero, HmatBandwidthUnaligned,
         HmatLbDuplicate, HmatLbUnencodable, HmatInitiatorNoCpus, HmatCacheWithoutLb, HmatTierOverflow,
-        NumaNodeMissing, NumaNodeIdGap, NumaNodeMem, NumaDistanceBelow10, NumaLocalDistance, NumaDistanceAsymmetric,
+        NumaNodeMissing, NumaNodeIdGap, NumaCpuOutOfRange, NumaCpusUnassigned, NumaNodeMem, NumaDistanceBelow10, NumaLocalDistance, NumaDistanceAsymmetric,
         NumaDistanceMissing, NumaMemoryMismatch,
         HostNodesWithoutPolicy, PolicyWithoutHostNodes, HostNodesOutOfRange, HostMemTypeWithHostNodes,
         HostNodeMissing, HostNodeOffline, HostNodeNoMemory, HostNodeOutsideCpuset, HostNodeTooSmall, HostNodeLowFree, HostNodeFar,

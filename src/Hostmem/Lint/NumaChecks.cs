@@ -15,6 +15,7 @@ static class NumaChecks
         var nodes = c.Numa.Nodes;
         if (nodes.Count == 0) return;
         NodeIds(c);
+        NodeCpus(c);
         NodeMem(c);
         Distances(c);
         MemoryTotal(c);
@@ -32,6 +33,24 @@ static class NumaChecks
                 qemuSays: $"numa: Node ID missing: {missing}");
             return; // QEMU names the first gap only
         }
+    }
+
+    static void NodeCpus(LintContext c)
+    {
+        var smp = c.Command.Smp();
+        ulong max = smp is null ? 1 : smp.MaxCpus ?? smp.EffectiveCpus;
+        foreach (var n in c.Numa.Nodes)
+            foreach (var cpu in n.Cpus.Where(cpu => cpu >= max).Take(1))
+                c.Add(LintRules.NumaCpuOutOfRange, n.Index, $"guest node {n.Id} lists CPU {cpu}, and the guest has CPUs 0-{max - 1}",
+                    fix: $"write cpus= within 0-{max - 1}, or raise -smp",
+                    qemuSays: $"CPU index ({cpu}) should be smaller than maxcpus ({max})");
+        // With -numa cpu the placement is by socket/core/thread ids: not checked here.
+        if (c.Numa.CpuOptions.Count > 0 || !c.Numa.Nodes.Any(n => n.Cpus.Count > 0)) return;
+        var listed = c.Numa.Nodes.SelectMany(n => n.Cpus).ToHashSet();
+        var unlisted = Enumerable.Range(0, (int)Math.Min(max, 4096)).Where(i => !listed.Contains((ulong)i)).ToList();
+        if (unlisted.Count > 0)
+            c.Add(LintRules.NumaCpusUnassigned, c.Numa.Nodes.First(n => n.Cpus.Count > 0).Index,
+                $"CPU{(unlisted.Count > 1 ? "s" : "")} {Sysfs.CpuList.Format(unlisted)} of 0-{max - 1} {(unlisted.Count > 1 ? "are" : "is")} in no node's cpus=");
     }
 
     static void NodeMem(LintContext c)
@@ -53,29 +72,27 @@ static class NumaChecks
     static void Distances(LintContext c)
     {
         var table = new Dictionary<(ulong, ulong), GuestDistance>();
+        bool strayNode = false;
         foreach (var d in c.Numa.Distances)
         {
             if (!c.Numa.DeclaredAt(d.Src, d.Index) || !c.Numa.DeclaredAt(d.Dst, d.Index))
             {
                 c.Add(LintRules.NumaNodeMissing, d.Index, $"-numa dist names node {(c.Numa.DeclaredAt(d.Src, d.Index) ? d.Dst : d.Src)}, which no -numa node before it declares",
                     qemuSays: "Source/Destination NUMA node is missing. Please use '-numa node' option to declare it first.");
+                strayNode = true;
                 continue;
             }
             if (d.Val < 10)
-            {
                 c.Add(LintRules.NumaDistanceBelow10, d.Index, $"distance {d.Val} from node {d.Src} to node {d.Dst} is below 10",
                     qemuSays: $"NUMA distance ({d.Val}) is invalid, it shouldn't be less than 10.");
-                continue;
-            }
-            if (d.Src == d.Dst && d.Val != 10)
-            {
+            else if (d.Src == d.Dst && d.Val != 10)
                 c.Add(LintRules.NumaLocalDistance, d.Index, $"node {d.Src}'s distance to itself is {d.Val}",
                     qemuSays: $"Local distance of node {d.Src} should be 10.");
-                continue;
-            }
-            table[(d.Src, d.Dst)] = d;
+            // A wrong value still says which pair is meant: the table's completeness is judged with it.
+            if (d.Src != d.Dst) table[(d.Src, d.Dst)] = d;
         }
-        if (c.Numa.Distances.Count == 0) return;
+        // A pair naming an undeclared node is most likely a typo of a missing pair: say that once, not twice.
+        if (c.Numa.Distances.Count == 0 || strayNode) return;
 
         var ids = c.Numa.Nodes.Select(n => (ulong)n.Id).Distinct().Order().ToList();
         bool asymmetric = false;
