@@ -126,7 +126,7 @@ public static class QemuCommand
         IReadOnlyList<LintFinding> findings;
         try
         {
-            findings = QemuLinter.Lint(plan.Command, input.Host, input.Options);
+            findings = QemuLinter.LintPlan(plan, input.Host, input.Options);
         }
         catch (UserError e) when (!strict)
         {

@@ -28,6 +28,15 @@ public static class QemuLinter
         return [.. context.Findings.OrderBy(f => f.ArgumentIndex ?? int.MaxValue).ThenBy(f => LintRules.All.ToList().IndexOf(f.Rule))];
     }
 
+    /// <summary>Lints the line a plan writes, as 'hostmem qemu' does: against the host it was planned for, without the
+    /// far-node finding for backends whose nodes the user asked for with host-mem-nodes=all (far nodes knowingly).</summary>
+    public static IReadOnlyList<LintFinding> LintPlan(MemoryPlan plan, ClassifiedHost host, PlanOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var all = plan.Backends.Where(b => b.Rule == NodeRule.All).Select(b => b.ArgumentIndex).ToHashSet();
+        return [.. Lint(plan.Command, host, options).Where(f => !(f.Rule == LintRules.HostNodeFar && f.ArgumentIndex is { } i && all.Contains(i)))];
+    }
+
     /// <summary>Findings that count against a command line (exit 1, --strict): warnings and errors.</summary>
     public static bool Counts(LintFinding finding) => finding.Severity >= Severity.Warning;
 }
