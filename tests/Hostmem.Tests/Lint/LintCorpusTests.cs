@@ -74,7 +74,7 @@ public class LintCorpusTests
     }
 
     // The host rules whose QEMU behaviour cannot be shown on this machine: it has one online node with memory, no
-    // memory-less or far node, and the tests run in its root cpuset. RealQemuLintTests covers host-node-too-small live.
+    // memory-less or far node, and the tests run in its root cpuset. LiveHostLintTests shows QEMU on too-small and low-free.
     static readonly string[] HostOnlyHere = ["host-node-offline", "host-node-no-memory", "host-node-outside-cpuset", "host-node-too-small", "host-node-low-free", "host-node-far"];
 
     [Fact]
