@@ -13,6 +13,13 @@ namespace Hostmem.Cli;
 /// <summary>`hostmem lint -- QEMU ARGS...`: the traps of tiered guest memory, found before QEMU starts.</summary>
 public static class LintCommand
 {
+    // Messages quote QEMU options ('...'): keep the quotes readable instead of \u0027 (still valid JSON).
+    static readonly JsonSerializerOptions Readable = new(LintJson.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = LintJson.Default,
+    };
+
     public static Command Create()
     {
         var sysfs = CommonOptions.Sysfs();
@@ -47,6 +54,8 @@ public static class LintCommand
                 -object memory-backend-ram,id=ram0,size=4G -numa node,nodeid=0,cpus=0-3,memdev=ram0 \
                 -object memory-backend-ram,id=cxl0,size=4G,host-nodes=2,policy=bind -numa node,nodeid=1,memdev=cxl0,initiator=0 \
                 -numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=270
+                (finds: node 0 has no latency and bandwidth to itself and node 1 no bandwidth, so the guest keeps
+                both in one tier; and whether host node 2 exists and holds 4G)
               hostmem lint --cpus 0-47 --format json -- qemu-system-x86_64 ... | jq '.findings[] | select(.qemu_accepts)'
               hostmem lint --no-host -- qemu-system-x86_64 ...          (a line for another host)
               hostmem lint --sysfs tests/fixtures/two-socket-cxl.tar.gz --cpus 0 -- qemu-system-x86_64 ...
@@ -71,7 +80,7 @@ public static class LintCommand
             if (parse.GetValue(json) || parse.GetValue(format) == "json")
             {
                 var report = LintReport.Build(findings, Program.Version, input is null ? null : root, options.Cpus, options.CpusSource);
-                Console.Out.WriteLine(JsonSerializer.Serialize(report, LintJson.Default.LintReport));
+                Console.Out.WriteLine(JsonSerializer.Serialize(report, Readable.GetTypeInfo(typeof(LintReport))));
             }
             else
             {

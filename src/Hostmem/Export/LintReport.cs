@@ -38,8 +38,8 @@ public sealed record LintFindingReport(
 
 public sealed record LintSummary(int Errors, int Warnings, int Infos, int QemuAccepts);
 
+// Metadata as well as the fast path: the CLI writes with a relaxed encoder, which the fast path does not honour.
 [JsonSourceGenerationOptions(
-    GenerationMode = JsonSourceGenerationMode.Serialization,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
