@@ -46,7 +46,12 @@ public static class LintOutput
         if (errors > 0) parts.Add($"{errors} error{(errors == 1 ? "" : "s")}");
         if (warnings > 0) parts.Add($"{warnings} warning{(warnings == 1 ? "" : "s")}");
         if (infos > 0) parts.Add($"{infos} note{(infos == 1 ? "" : "s")}");
-        return $"{string.Join(", ", parts)}; QEMU would start anyway with {silent} of them ({checkedWhat})";
+        int refused = findings.Count - silent;
+        string qemu = refused == 0
+            ? $"QEMU starts with this line and says nothing about {(silent == 1 ? "it" : "them")}"
+            : silent == 0 ? "QEMU refuses this line too"
+            : $"QEMU refuses this line ({refused} of them), and would say nothing about the other {silent}";
+        return $"{string.Join(", ", parts)}: {qemu} ({checkedWhat})";
     }
 
     static string Colour(Terminal t, Severity s) => s switch

@@ -37,7 +37,7 @@ public class LintCliTests
         Assert.Contains("  qemu refuses: memory backend vmem0 can't be used multiple times.\n", stdout);
         Assert.Contains("error cxl-type3-kvm ", stdout);
         Assert.Contains("  qemu starts anyway: only hostmem tells\n", stdout);
-        Assert.EndsWith("2 errors, 1 warning; QEMU would start anyway with 2 of them (host checks off (--no-host))\n", stdout);
+        Assert.EndsWith("2 errors, 1 warning: QEMU refuses this line (1 of them), and would say nothing about the other 2 (host checks off (--no-host))\n", stdout);
         Assert.DoesNotContain("\u001b[", stdout); // NO_COLOR (and not a terminal)
     }
 
