@@ -12,6 +12,8 @@ namespace Hostmem.Lint;
 /// </summary>
 public static class QemuLinter
 {
+    static readonly Dictionary<string, int> RuleOrder = LintRules.All.Select((r, i) => (r.Code, i)).ToDictionary(x => x.Code, x => x.i, StringComparer.Ordinal);
+
     /// <param name="command">The command line as QEMU would get it.</param>
     /// <param name="host">The host QEMU will run on; null skips the checks that need one (<see cref="LintRule.NeedsHost"/>).</param>
     /// <param name="options">The CPUs QEMU may run on (for distances) and the cpuset's memory nodes; null: every CPU, every node.</param>
@@ -25,7 +27,7 @@ public static class QemuLinter
         HmatChecks.Run(context);
         BackendChecks.Run(context);
         if (host is not null) HostNodeChecks.Run(context);
-        return [.. context.Findings.OrderBy(f => f.ArgumentIndex ?? int.MaxValue).ThenBy(f => LintRules.All.ToList().IndexOf(f.Rule))];
+        return [.. context.Findings.OrderBy(f => f.ArgumentIndex ?? int.MaxValue).ThenBy(f => RuleOrder[f.Code])];
     }
 
     /// <summary>Lints the line a plan writes, as 'hostmem qemu' does: against the host it was planned for, without the
