@@ -134,6 +134,20 @@ public class LintCliTests
     }
 
     [Fact]
+    public void A_line_lint_cannot_read_is_skipped_with_a_warning_unless_strict()
+    {
+        string[] line = ["echo", "-numa", "node,cpus=a"]; // nothing for the planner to read: only lint parses -numa here
+        var (code, stdout, stderr) = HostmemCli.Run(["qemu", "--sysfs", Fixture("cxl-ram-kmem"), "--", .. line]);
+        Assert.Equal(0, code);
+        Assert.Equal("-numa node,cpus=a\n", stdout);
+        Assert.Equal("hostmem: warning: lint skipped: -numa 'node,cpus=a': Parameter 'cpus' expects a uint64 value or range, not 'a'\n", stderr);
+        var (code2, stdout2, stderr2) = HostmemCli.Run(["qemu", "--strict", "--sysfs", Fixture("cxl-ram-kmem"), "--", .. line]);
+        Assert.Equal(2, code2);
+        Assert.Equal("", stdout2);
+        Assert.StartsWith("hostmem: -numa 'node,cpus=a': Parameter 'cpus'", stderr2);
+    }
+
+    [Fact]
     public void Hostmem_qemu_no_lint_says_nothing_and_strict_passes_a_clean_line()
     {
         var (code, _, stderr) = HostmemCli.Run(["qemu", "--dry-run", "--no-lint", "--guest-numa", "off", "--sysfs", Fixture("cxl-ram-kmem"), "--", .. Unaligned]);
