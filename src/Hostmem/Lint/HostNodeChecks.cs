@@ -57,8 +57,9 @@ static class HostNodeChecks
             bool prealloc = b.Get("prealloc") is "on" or "yes" or "true" or "y";
             // Under the kernel's default (heuristic) overcommit, a reserved mapping larger than the host's memory fails.
             bool refusedMapping = reserve && size > hostTotal;
+            var (sizeText, totalText) = Apart(size, total);
             c.Add(LintRules.HostNodeTooSmall, b.Index,
-                $"{name} is {Bytes.Format(size)}, and {nodes} hold{(usable.Count > 1 ? "" : "s")} {Bytes.Format(total)}{(strict ? "" : $": policy={b.Policy} spills the rest to other nodes")}",
+                $"{name} is {sizeText}, and {nodes} hold{(usable.Count > 1 ? "" : "s")} {totalText}{(strict ? "" : $": policy={b.Policy} spills the rest to other nodes")}",
                 severity: strict ? Severity.Error : Severity.Warning,
                 qemuAccepts: !(refusedMapping || (strict && prealloc)),
                 qemuSays: refusedMapping ? $"cannot set up guest memory '{b.Id}': Cannot allocate memory" : null);
@@ -68,9 +69,16 @@ static class HostNodeChecks
         {
             ulong free = usable.Aggregate(0UL, (s, n) => s + n.MemFreeBytes!.Value);
             if (size > free)
-                c.Add(LintRules.HostNodeLowFree, b.Index, $"{name} is {Bytes.Format(size)}, and {nodes} ha{(usable.Count > 1 ? "ve" : "s")} {Bytes.Format(free)} free now");
+            {
+                var (sizeText, freeText) = Apart(size, free);
+                c.Add(LintRules.HostNodeLowFree, b.Index, $"{name} is {sizeText}, and {nodes} ha{(usable.Count > 1 ? "ve" : "s")} {freeText} free now");
+            }
         }
     }
+
+    /// <summary>Two sizes as people read them, in bytes as well when rounding would show them equal ("256 MiB" and "256 MiB").</summary>
+    static (string, string) Apart(ulong a, ulong b) =>
+        Bytes.Format(a) == Bytes.Format(b) ? ($"{Bytes.Format(a)} ({a} bytes)", $"{Bytes.Format(b)} ({b} bytes)") : (Bytes.Format(a), Bytes.Format(b));
 
     /// <summary>SLIT's step for one hop (local 10, remote 20): nodes of one socket (SNC clusters at 11, 12) are not far.</summary>
     const int FarBy = 10;

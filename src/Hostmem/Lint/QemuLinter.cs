@@ -30,13 +30,17 @@ public static class QemuLinter
         return [.. context.Findings.OrderBy(f => f.ArgumentIndex ?? int.MaxValue).ThenBy(f => RuleOrder[f.Code])];
     }
 
-    /// <summary>Lints the line a plan writes, as 'hostmem qemu' does: against the host it was planned for, without the
-    /// far-node finding for backends whose nodes the user asked for with host-mem-nodes=all (far nodes knowingly).</summary>
+    /// <summary>Lints the line a plan writes, as 'hostmem qemu' does: against the host it was planned for. For the backends
+    /// hostmem placed, the planner has already judged size against the nodes (an error, or a warning of its own), and
+    /// host-mem-nodes=all asks for far nodes knowingly: those findings are not repeated.</summary>
     public static IReadOnlyList<LintFinding> LintPlan(MemoryPlan plan, ClassifiedHost host, PlanOptions options)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        var placed = plan.Backends.Select(b => b.ArgumentIndex).ToHashSet();
         var all = plan.Backends.Where(b => b.Rule == NodeRule.All).Select(b => b.ArgumentIndex).ToHashSet();
-        return [.. Lint(plan.Command, host, options).Where(f => !(f.Rule == LintRules.HostNodeFar && f.ArgumentIndex is { } i && all.Contains(i)))];
+        return [.. Lint(plan.Command, host, options).Where(f => f.ArgumentIndex is not { } i
+            || !((f.Rule == LintRules.HostNodeFar && all.Contains(i))
+                 || ((f.Rule == LintRules.HostNodeLowFree || f.Rule == LintRules.HostNodeTooSmall) && placed.Contains(i))))];
     }
 
     /// <summary>Findings that count against a command line (exit 1, --strict): warnings and errors.</summary>

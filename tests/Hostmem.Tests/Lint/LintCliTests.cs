@@ -134,6 +134,17 @@ public class LintCliTests
     }
 
     [Fact]
+    public void Hostmem_qemu_leaves_the_size_of_backends_it_placed_to_the_planner()
+    {
+        var (code, _, stderr) = HostmemCli.Run(["qemu", "--dry-run", "--guest-numa", "off", "--cpus", "0", "--sysfs", Fixture("two-socket-cxl"), "--",
+            Qemu, "-object", "memory-backend-ram,id=v,size=510M,host-mem-type=cxl-ram", "-object", "memory-backend-ram,id=w,size=254M,host-nodes=2,policy=bind"]);
+        Assert.Equal(0, code);
+        Assert.Contains("warning: size 510 MiB is more than the 508 MiB free on node2 and node3 now", stderr); // the planner's, for v
+        Assert.Contains("hostmem: lint warning host-node-low-free (argv[3]): backend w is 254 MiB, and host node 2 has 252 MiB free now\n", stderr);
+        Assert.DoesNotContain("(argv[1])", stderr);
+    }
+
+    [Fact]
     public void A_line_lint_cannot_read_is_skipped_with_a_warning_unless_strict()
     {
         string[] line = ["echo", "-numa", "node,cpus=a"]; // nothing for the planner to read: only lint parses -numa here
