@@ -41,7 +41,8 @@ public static class QemuCommand
             Backend properties hostmem reads (and removes before QEMU sees them):
               host-mem-type=TYPE        {Planner.ValidTypes}
               host-mem-nodes=nearest    (default) the nodes of TYPE nearest, by SLIT distance, to the CPUs QEMU may
-                                        run on (its affinity, or --cpus); nodes at equal distance are all taken
+                                        run on (its affinity, or --cpus); of CXL nodes at equal distance, those whose
+                                        memdevs attach to those CPUs' nodes (numa_node), else all of them
               host-mem-nodes=all        every node of TYPE
               host-mem-policy=bind      (default) or preferred, interleave
             host-mem-type cannot be combined with host-nodes= or policy= (the RFC's rule). Nodes outside the

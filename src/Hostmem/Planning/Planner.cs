@@ -161,10 +161,15 @@ public static class Planner
             {
                 int best = known.Min(x => x.Distance!.Value);
                 chosen = [.. known.Where(x => x.Distance == best).Select(x => x.Node)];
+                var tied = chosen;
+                if (chosen.Count > 1 && BreakTieByAttachment(host.Host, chosen, cpuNodes) is { } attached)
+                    chosen = attached;
                 why.Add($"nearest to {cpus} on {Nodes(cpuNodes)}: "
                     + string.Join(", ", byDistance.GroupBy(x => x.Distance).OrderBy(g => g.Key ?? int.MaxValue)
                         .Select(g => $"{Nodes(g.Select(x => x.Node))} at distance {g.Key?.ToString(CultureInfo.InvariantCulture) ?? "?"}"))
-                    + (chosen.Count > 1 ? $"; {Nodes(chosen)} tie at {best}: all taken" : $"; node{chosen[0].Id} is nearest"));
+                    + (chosen.Count < tied.Count
+                        ? $"; {Nodes(tied)} tie at {best}: {Nodes(chosen)} taken, its CXL memdevs attach to {Nodes(cpuNodes.Where(c => chosen.Any(n => CxlAttachment.Of(host.Host, n.Id).Contains(c))))} (memdev numa_node)"
+                        : chosen.Count > 1 ? $"; {Nodes(chosen)} tie at {best}: all taken" : $"; node{chosen[0].Id} is nearest"));
             }
         }
         chosen = [.. chosen.OrderBy(n => n.Id)];
@@ -199,6 +204,16 @@ public static class Planner
     }
 
     static ulong? SizeOf(MemoryBackend b) => b.Size;
+
+    /// <summary>
+    /// Of nodes tied on SLIT distance, those whose CXL memdevs attach to one of the CPU nodes; null when that
+    /// does not narrow the choice (no CXL chain readable, or every tied node attaches there).
+    /// </summary>
+    static List<NumaNode>? BreakTieByAttachment(HostTopology host, List<NumaNode> tied, IReadOnlyList<int> cpuNodes)
+    {
+        var local = tied.Where(n => CxlAttachment.Of(host, n.Id).Overlaps(cpuNodes)).ToList();
+        return local.Count > 0 && local.Count < tied.Count ? local : null;
+    }
 
     static int? Distance(HostTopology host, IReadOnlyList<int> cpuNodes, int target)
     {
