@@ -221,9 +221,9 @@ public class GuestNumaTests
     // ---------------------------------------------------------------- the real QEMU 10
 
     /// <summary>Runs QEMU paused with the plan's argv (host-nodes moved to node 0, which this host has), then quits over QMP.</summary>
-    static (bool Started, string Stderr) RunQemu(IEnumerable<string> planArgv)
+    static (bool Started, string Stderr) RunQemu(IEnumerable<string> planArgv, string version = "10.0")
     {
-        var (memdevs, stderr) = QmpStdio.QueryMemdev(QemuBinaries.Qemu10,
+        var (memdevs, stderr) = QmpStdio.QueryMemdev(QemuBinaries.Path_(version),
             planArgv.Skip(1).Select(a => a.Replace("host-nodes=1", "host-nodes=0", StringComparison.Ordinal)));
         return (memdevs is not null, stderr);
     }
@@ -240,15 +240,24 @@ public class GuestNumaTests
             "-numa", "node,nodeid=0,cpus=0-1,memdev=ram", "-numa", "node,nodeid=1,memdev=vmem0", "-numa", "dist,src=0,dst=1,val=30"] },
     };
 
-    [Theory]
-    [MemberData(nameof(RealCases))]
-    public void Qemu_10_accepts_every_generated_line(string fixture, string[] args)
+    public static TheoryData<int, string> RealCasesOnBothQemus()
     {
-        if (QemuBinaries.Missing("10.0") is { } why) Assert.Fail(why);
+        var data = new TheoryData<int, string>();
+        for (int i = 0; i < RealCases.Count; i++)
+            foreach (var v in new[] { "10.0", "7.2" }) data.Add(i, v);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RealCasesOnBothQemus))]
+    public void Qemu_10_and_7_2_accept_every_generated_line(int index, string version)
+    {
+        if (QemuBinaries.Missing(version) is { } why) Assert.Fail(why);
+        var (fixture, args) = ((string)RealCases.ElementAt(index)[0], (string[])RealCases.ElementAt(index)[1]);
         var plan = Plan(fixture, Auto, args);
         Assert.NotEmpty(plan.GuestNodes);
-        var (started, stderr) = RunQemu(plan.ToArgv().Select(a => a.Replace("host-nodes=2-3", "host-nodes=0", StringComparison.Ordinal).Replace("host-nodes=0-1", "host-nodes=0", StringComparison.Ordinal)));
-        Assert.True(started, $"{string.Join(' ', plan.ToArgv())}\n{stderr}");
+        var (started, stderr) = RunQemu(plan.ToArgv().Select(a => a.Replace("host-nodes=2-3", "host-nodes=0", StringComparison.Ordinal).Replace("host-nodes=0-1", "host-nodes=0", StringComparison.Ordinal)), version);
+        Assert.True(started, $"QEMU {version}: {string.Join(' ', plan.ToArgv())}\n{stderr}");
     }
 
     [Fact]
