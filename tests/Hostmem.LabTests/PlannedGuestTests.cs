@@ -96,7 +96,7 @@ public class PlannedGuestTests(ITestOutputHelper output)
         var plan = FiguresPlan("91/262100", "1000000/1");
         var slow = plan.GuestNodes[1];
         Assert.False(slow.TierOverflow);
-        Assert.Contains(plan.Notes, n => n.StartsWith("guest node1: the host's figures (1000000 ns, 1 MB/s) would overflow", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.StartsWith("guest node1: the --latency/--bandwidth figures (1000000 ns, 1 MB/s) would overflow", StringComparison.Ordinal));
         var run = Boot("overflow-clamped", plan.ArgvWithoutHostBinding());
         Assert.Equal(slow.PredictedTier, Tier(run, 1));
         Assert.Equal(4u, Tier(run, 0));

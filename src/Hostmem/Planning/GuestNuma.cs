@@ -288,9 +288,10 @@ public static class GuestNuma
             var n = withFigures.First(n => n.Id == c.Node);
             var written = tables.Written[n.Id];
             long adist = KernelTierModel.FullAdistance(written, dram) ?? 0;
-            n.Why.Add($"the host's figures ({Show(host[n.Id])}) give the guest kernel a distance of {KernelTierModel.FullAdistance(host[n.Id], dram)}, beyond its int: it would rank node{n.Id} ABOVE DRAM "
+            string whose = n.From is FiguresSource.CommandLine ? "--latency/--bandwidth figures" : "host's figures";
+            n.Why.Add($"the {whose} ({Show(host[n.Id])}) give the guest kernel a distance of {KernelTierModel.FullAdistance(host[n.Id], dram)}, beyond its int: it would rank node{n.Id} ABOVE DRAM "
                 + $"and demote the wrong way; written as {Show(written)} instead (distance {adist}, memory_tier{adist >> KernelTierModel.ChunkBits}: still the slowest, below DRAM)");
-            notes.Add($"guest node{n.Id}: the host's figures ({Show(host[n.Id])}) would overflow the guest kernel's distance and rank the node above DRAM; "
+            notes.Add($"guest node{n.Id}: the {whose} ({Show(host[n.Id])}) would overflow the guest kernel's distance and rank the node above DRAM; "
                 + $"written as {Show(written)} so it stays below DRAM (see its why)");
         }
         return tables;
@@ -310,8 +311,11 @@ public static class GuestNuma
         var hostTiers = n.HostNodes.Select(host.Node).OfType<NumaNode>().Where(h => h.Tier is not null).ToList();
         if (hostTiers.Count == 0 || hostTiers.All(h => h.Tier == guest.Tier)) return;
         string line = $"the host kernel ranks {string.Join(", ", hostTiers.Select(h => $"host node{h.Id} in memory_tier{h.Tier}"))}, the guest will rank node{n.Id} in memory_tier{guest.KernelTierId}";
-        if (hostTiers.Any(h => h.Tier != guest.Tier && RegionOf(host, h.Id) is not null))
+        var kmemCxl = hostTiers.Where(h => h.Tier != guest.Tier && RegionOf(host, h.Id) is not null).ToList();
+        if (kmemCxl.Any(h => h.BestAccess is { HasLatency: true }))
             line += " (the host tiers kmem CXL memory by the CXL driver's figures at onlining, CDAT and generic port, not by the node's access figures the guest gets)";
+        else if (kmemCxl.Any(h => h.Tier == KernelTierModel.TierOf(KernelTierModel.DaxDefaultAdistance)))
+            line += " (the host kernel's default for dax kmem memory without figures)";
         n.Why.Add(line);
     }
 

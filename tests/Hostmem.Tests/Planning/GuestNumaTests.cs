@@ -120,10 +120,30 @@ public class GuestNumaTests
         Assert.InRange(slow.PredictedTier!.Value, 5u, (uint)(int.MaxValue >> 7)); // below DRAM (memory_tier4), a tier the kernel can name
         Assert.Equal(4u, plan.GuestNodes[0].PredictedTier);
         Assert.DoesNotContain(plan.Warnings, w => w.Contains("ABOVE DRAM", StringComparison.Ordinal));
-        Assert.Contains(slow.Why, w => w.StartsWith("the host's figures (1000000 ns, 1 MB/s) give the guest kernel a distance of 1659006507000, beyond its int", StringComparison.Ordinal)
+        Assert.Contains(slow.Why, w => w.StartsWith("the --latency/--bandwidth figures (1000000 ns, 1 MB/s) give the guest kernel a distance of 1659006507000, beyond its int", StringComparison.Ordinal)
             && w.Contains("written as 4530 ns, 4 MB/s instead (distance 1878798325, memory_tier14678111", StringComparison.Ordinal));
-        Assert.Contains(plan.Notes, n => n.StartsWith("guest node1: the host's figures (1000000 ns, 1 MB/s) would overflow", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.StartsWith("guest node1: the --latency/--bandwidth figures (1000000 ns, 1 MB/s) would overflow", StringComparison.Ordinal));
         Assert.Equal(1659006507000, KernelTierModel.FullAdistance(new MemoryPerformance(1000000, 1000000, 1, 1), new MemoryPerformance(91, 91, 262100, 262100)));
+    }
+
+    [Fact]
+    public void A_hosts_own_overflowing_figures_are_clamped_the_same_way()
+    {
+        // hmat-two-tier with node1's access1 rewritten as 1 ms and 1 MB/s: figures firmware could report
+        var tree = Trees.CopyOf(Trees.Project("hmat-two-tier"));
+        var init = Path.Combine(tree, "sys/devices/system/node/node1/access1/initiators");
+        foreach (var (file, value) in new[] { ("read_latency", "1000000"), ("write_latency", "1000000"), ("read_bandwidth", "1"), ("write_bandwidth", "1") })
+            File.WriteAllText(Path.Combine(init, file), value + "\n");
+        var plan = Planner.Plan(ClassifiedHost.From(TopologyReader.Read(tree)),
+            QemuCommandLine.Parse(["qemu-system-x86_64", "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=slow,size=64M,host-mem-type=dram,host-mem-nodes=all"]), Auto);
+        var slow = plan.GuestNodes[1];
+        Assert.Equal(FiguresSource.HostAccess1, slow.FiguresFrom);
+        Assert.False(slow.TierOverflow);
+        Assert.InRange(slow.PredictedTier!.Value, 5u, (uint)(int.MaxValue >> 7));
+        Assert.True(slow.ReadLatencyNs < 1000000u);
+        Assert.Contains(slow.Why, w => w.StartsWith("the host's figures (1000000 ns, 1 MB/s) give the guest kernel a distance of", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Warnings, w => w.Contains("ABOVE DRAM", StringComparison.Ordinal));
+        Directory.Delete(tree, true);
     }
 
     [Fact]
