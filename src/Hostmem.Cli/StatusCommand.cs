@@ -35,8 +35,9 @@ public static class StatusCommand
             --qmp SOCKET: the backends come from QMP; the process is the one listening on SOCKET.
             --pid PID: QEMU's QMP socket is taken from its command line (-qmp unix:..., or -chardev socket,path=...
             with -mon mode=control). Without one (or when it does not answer: QMP serves one client at a time,
-            e.g. libvirt's), the ids are unknown: status lists the mappings with an explicit policy (bind, prefer,
-            interleave) other than QEMU's own, and QEMU's memfds.
+            e.g. libvirt's), the backends come from the command line's -object memory-backend-* and are tied to
+            mappings by size and policy; other mappings with an explicit policy (bind, prefer, interleave) are
+            listed without an id.
 
             Backends are tied to mappings through QEMU's RAM blocks (HMP 'info ramblock' over QMP): a block's host
             address is where numa_maps shows the backend's mapping. A block named after the backend is exact; an
@@ -89,14 +90,24 @@ public static class StatusCommand
     public static string MatchName(BackendMatch m) => m switch
     {
         BackendMatch.RamBlockName => "ramblock-name",
+        BackendMatch.MemfdName => "memfd-name",
         BackendMatch.RamBlockSize => "ramblock-size",
         BackendMatch.RamBlockSizeAndPolicy => "ramblock-size-policy",
+        BackendMatch.MappingSize => "mapping-size",
+        BackendMatch.MappingSizeAndPolicy => "mapping-size-policy",
         BackendMatch.NumaMapsOnly => "numa-maps-only",
         _ => "unmatched",
     };
 
+    public static string SourceName(BackendSource s) => s switch
+    {
+        BackendSource.Qmp => "qmp",
+        BackendSource.CommandLine => "command-line",
+        _ => "none",
+    };
+
     public static StatusJson ToJson(QemuStatusReport r) => new(
-        r.Pid, r.QmpSocket, r.QemuVersion, r.IdsKnown, r.HasProblem,
+        r.Pid, r.QmpSocket, r.QemuVersion, SourceName(r.Source), r.HasProblem,
         [.. r.Backends.Select(b => new BackendStatusJson(
             b.Id, b.SizeBytes, b.Policy, b.HostNodes, b.Prealloc, MatchName(b.Match),
             b.HostAddress is { } a ? $"0x{a:x}" : null, b.MappingPolicy?.ToString(), b.File, b.Huge, b.PageSizeBytes,
@@ -114,7 +125,7 @@ public sealed record BackendStatusJson(
     ulong ResidentBytes, double? ResidentPercent, IReadOnlyList<NodeShareJson> Nodes,
     IReadOnlyList<int> IntendedNodes, ulong OutsideBytes, bool PagesOutside, bool PolicyMismatch, IReadOnlyList<string> Notes);
 
-public sealed record StatusJson(int Pid, string? QmpSocket, string? QemuVersion, bool IdsKnown, bool Problem,
+public sealed record StatusJson(int Pid, string? QmpSocket, string? QemuVersion, string BackendsFrom, bool Problem,
     IReadOnlyList<BackendStatusJson> Backends, IReadOnlyList<string> Notes);
 
 [JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Serialization, WriteIndented = true,

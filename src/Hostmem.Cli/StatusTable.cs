@@ -14,10 +14,10 @@ public static class StatusTable
         w.WriteLine($"QEMU pid {r.Pid}" + (r.QemuVersion is { } v ? $", QEMU {v}" : "") + (r.QmpSocket is { } s ? $", QMP {s}" : ", no QMP"));
         w.WriteLine();
         if (r.Backends.Count == 0)
-            w.WriteLine(r.IdsKnown ? "QEMU reports no memory backends." : "No mapping with an explicit memory policy.");
+            w.WriteLine(r.Source == BackendSource.Qmp ? "QEMU reports no memory backends." : "No memory backend on QEMU's command line and no mapping with an explicit memory policy.");
         else
         {
-            var table = new Table("BACKEND", "SIZE", "POLICY", "HOST NODES", "MAPPING", "PAGE", "RESIDENT", "PAGES BY NODE", "STATUS");
+            var table = new Table("BACKEND", "SIZE", "POLICY", "HOST NODES", "KERNEL POLICY", "PAGE", "RESIDENT", "PAGES BY NODE", "STATUS");
             foreach (var b in r.Backends)
             {
                 var (status, style) = b.Match == BackendMatch.Unmatched ? ("unknown", t.Yellow)

@@ -5,10 +5,16 @@ public enum BackendMatch
 {
     /// <summary>A RAM block named after the backend (<c>info ramblock</c>): its host address is the mapping's address.</summary>
     RamBlockName,
+    /// <summary>An unnamed RAM block mapped from a memfd named after the backend (QEMU does this for share=on RAM).</summary>
+    MemfdName,
     /// <summary>The only unnamed RAM block of the backend's size, and the only unmatched backend of that size.</summary>
     RamBlockSize,
     /// <summary>Several unnamed blocks of that size, but only one whose mapping has the backend's policy and nodes.</summary>
     RamBlockSizeAndPolicy,
+    /// <summary>No host addresses from QEMU (7.2): the only mapping of the backend's size.</summary>
+    MappingSize,
+    /// <summary>No host addresses from QEMU (7.2): the only mapping of the backend's size with its policy and nodes.</summary>
+    MappingSizeAndPolicy,
     /// <summary>No QMP: a mapping with an explicit policy (or a QEMU memfd), id unknown.</summary>
     NumaMapsOnly,
     /// <summary>No mapping could be tied to the backend; its placement is unknown.</summary>

@@ -7,7 +7,8 @@ namespace Hostmem.Status;
 /// Ties memory backends to numa_maps mappings and counts their pages per host node.
 /// Rule (docs/status.md): QEMU's RAM blocks (<c>info ramblock</c>) carry the host virtual address of each backend's
 /// memory, which is the start address numa_maps prints for the mapping. A block named after the backend is its own; a
-/// backend no device registered by name (e.g. cxl-type3's volatile-memdev) has an unnamed block, tied by size when
+/// backend no device registered by name (e.g. cxl-type3's volatile-memdev) has an unnamed block, tied by the memfd
+/// QEMU names after the backend (share=on) when there is one, else by size when
 /// the size is unique among the unnamed blocks and unmatched backends, else by size and the mapping's policy, else not
 /// at all (said so, never guessed).
 /// </summary>
@@ -20,40 +21,52 @@ public static class PlacementAnalysis
     {
         var sorted = maps.OrderBy(m => m.Address).ToList();
         var byId = new Dictionary<QmpMemdev, (RamBlock Block, BackendMatch How)>(ReferenceEqualityComparer.Instance);
-        if (blocks is not null)
+        var claimed = new HashSet<RamBlock>(ReferenceEqualityComparer.Instance);
+        // Without host addresses (QEMU 7.2's info ramblock has none), each mapping stands in for an unnamed block: QEMU
+        // maps every RAM block on its own, followed by a PROT_NONE guard page, so a backend's mapping is exactly its size.
+        bool fromMappings = blocks is null;
+        var unnamed = fromMappings
+            ? [.. sorted.Where(m => ends.ContainsKey(m.Address)).Select(m => new RamBlock("", m.EffectivePageSize, 0, ends[m.Address] - m.Address, ends[m.Address] - m.Address, m.Address))]
+            : blocks!.Where(b => b.Name.Length == 0).ToList();
+        foreach (var m in fromMappings ? [] : memdevs)
         {
-            var claimed = new HashSet<RamBlock>(ReferenceEqualityComparer.Instance);
-            foreach (var m in memdevs)
+            // Named after the backend's id, or its QOM path with x-use-canonical-path-for-ramblock-id=on.
+            var named = blocks!.FirstOrDefault(b => b.Name.Length > 0 && (b.Name == m.Id || b.Name == "/objects/" + m.Id));
+            if (named is null) continue;
+            byId[m] = (named, BackendMatch.RamBlockName);
+            claimed.Add(named);
+        }
+        // QEMU 10 backs a share=on memory-backend-ram with a memfd named after the backend's id.
+        foreach (var m in memdevs.Where(m => !byId.ContainsKey(m)))
+        {
+            var named = unnamed.Where(b => !claimed.Contains(b) && MappingAt(sorted, ends, b.HostAddress) is { Address: var a, File: var f }
+                && a == b.HostAddress && b.UsedBytes == m.Size && (f == $"/memfd:{m.Id} (deleted)" || f == $"/memfd:{m.Id}")).ToList();
+            if (named.Count != 1) continue;
+            byId[m] = (named[0], BackendMatch.MemfdName);
+            claimed.Add(named[0]);
+        }
+        var process = ProcessPolicy(maps);
+        // Each pass ties what is certain, which can make the rest certain: repeat until nothing changes.
+        for (bool progress = true; progress;)
+        {
+            progress = false;
+            foreach (var m in memdevs.Where(m => !byId.ContainsKey(m)).ToList())
             {
-                // Named after the backend's id, or its QOM path with x-use-canonical-path-for-ramblock-id=on.
-                var named = blocks.FirstOrDefault(b => b.Name.Length > 0 && (b.Name == m.Id || b.Name == "/objects/" + m.Id));
-                if (named is null) continue;
-                byId[m] = (named, BackendMatch.RamBlockName);
-                claimed.Add(named);
-            }
-            var unnamed = blocks.Where(b => b.Name.Length == 0 && !claimed.Contains(b)).ToList();
-            var process = ProcessPolicy(maps);
-            // Each pass ties what is certain, which can make the rest certain: repeat until nothing changes.
-            for (bool progress = true; progress;)
-            {
-                progress = false;
-                foreach (var m in memdevs.Where(m => !byId.ContainsKey(m)).ToList())
+                var candidates = unnamed.Where(b => b.UsedBytes == m.Size && !claimed.Contains(b)).ToList();
+                var rivals = memdevs.Where(o => !byId.ContainsKey(o) && o.Size == m.Size).ToList();
+                (RamBlock Block, BackendMatch How)? tie = null;
+                if (candidates.Count == 1 && rivals.Count == 1)
+                    tie = (candidates[0], fromMappings ? BackendMatch.MappingSize : BackendMatch.RamBlockSize);
+                else
                 {
-                    var candidates = unnamed.Where(b => b.UsedBytes == m.Size && !claimed.Contains(b)).ToList();
-                    var rivals = memdevs.Where(o => !byId.ContainsKey(o) && o.Size == m.Size).ToList();
-                    (RamBlock Block, BackendMatch How)? tie = null;
-                    if (candidates.Count == 1 && rivals.Count == 1) tie = (candidates[0], BackendMatch.RamBlockSize);
-                    else
-                    {
-                        var same = candidates.Where(b => Agrees(m, MappingAt(sorted, ends, b.HostAddress)?.Policy, process)).ToList();
-                        if (same.Count == 1 && rivals.Count(o => Agrees(o, MappingAt(sorted, ends, same[0].HostAddress)?.Policy, process)) == 1)
-                            tie = (same[0], BackendMatch.RamBlockSizeAndPolicy);
-                    }
-                    if (tie is not { } t) continue;
-                    byId[m] = t;
-                    claimed.Add(t.Block);
-                    progress = true;
+                    var same = candidates.Where(b => Agrees(m, MappingAt(sorted, ends, b.HostAddress)?.Policy, process)).ToList();
+                    if (same.Count == 1 && rivals.Count(o => Agrees(o, MappingAt(sorted, ends, same[0].HostAddress)?.Policy, process)) == 1)
+                        tie = (same[0], fromMappings ? BackendMatch.MappingSizeAndPolicy : BackendMatch.RamBlockSizeAndPolicy);
                 }
+                if (tie is not { } t) continue;
+                byId[m] = t;
+                claimed.Add(t.Block);
+                progress = true;
             }
         }
         var result = new List<BackendPlacement>();
@@ -66,11 +79,12 @@ public static class PlacementAnalysis
             };
             if (!byId.TryGetValue(m, out var found))
             {
-                string why = blocks is null
-                    ? $"placement unknown: {blocksMissingWhy ?? "QEMU's RAM blocks could not be read"}"
-                    : blocks.Count(b => b.Name.Length == 0 && b.UsedBytes == m.Size) > 1
-                        ? $"placement unknown: several unnamed RAM blocks of {Bytes.Format(m.Size)} and nothing tells which is {m.Id}"
-                        : $"placement unknown: no RAM block of QEMU is named {m.Id} or has its size";
+                int same = unnamed.Count(b => b.UsedBytes == m.Size);
+                string what = fromMappings ? "mappings" : "unnamed RAM blocks";
+                string why = same > 1
+                    ? $"placement unknown: {same} {what} of {Bytes.Format(m.Size)}, and neither name nor policy tells which is {m.Id}"
+                    : fromMappings ? $"placement unknown: no mapping of {Bytes.Format(m.Size)} ({blocksMissingWhy ?? "QEMU's RAM blocks could not be read"})"
+                    : $"placement unknown: no RAM block of QEMU is named {m.Id} or has its size";
                 result.Add(baseInfo with { Match = BackendMatch.Unmatched, Notes = [why] });
                 continue;
             }

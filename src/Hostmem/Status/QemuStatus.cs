@@ -2,12 +2,23 @@ using Hostmem.Qmp;
 
 namespace Hostmem.Status;
 
+/// <summary>Where the backends' ids, sizes and policies came from.</summary>
+public enum BackendSource
+{
+    /// <summary>QMP query-memdev: every backend QEMU has.</summary>
+    Qmp,
+    /// <summary>QEMU's command line (no QMP): backends added later with object-add are missing.</summary>
+    CommandLine,
+    /// <summary>Neither: only mappings with an explicit policy, ids unknown.</summary>
+    None,
+}
+
 /// <summary>What <c>hostmem status</c> found about one running QEMU.</summary>
 public sealed record QemuStatusReport(
     int Pid,
     string? QmpSocket,
     string? QemuVersion,
-    bool IdsKnown,
+    BackendSource Source,
     IReadOnlyList<BackendPlacement> Backends,
     IReadOnlyList<string> Notes)
 {
@@ -46,19 +57,14 @@ public static class QemuStatus
             files.ReadNumaMaps(); // fail early, before talking to QEMU, when the process's files cannot be read
             if (client is null)
                 (client, qmpSocket) = ConnectFromCommandLine(files, argv, timeout, notes);
-            if (client is null)
-            {
-                var fallback = PlacementAnalysis.FromNumaMapsOnly(files.ReadNumaMaps(), files.MappingEnds());
-                notes.Add("backend ids unknown: listing the mappings with an explicit policy (bind, prefer, interleave) other than QEMU's own, and QEMU's memfds");
-                return new QemuStatusReport(id, null, null, false, fallback, notes);
-            }
+            if (client is null) return WithoutQmp(files, argv, notes);
             var memdevs = client.Execute("query-memdev", QmpJson.Default.ListQmpMemdev);
             IReadOnlyList<RamBlock>? blocks = null;
             string? why = null;
             try
             {
                 blocks = RamBlocks.Parse(client.Human("info ramblock"));
-                if (blocks is null) why = $"QEMU {client.Version}'s 'info ramblock' has no HVA column (QEMU >= 6.1 has it)";
+                if (blocks is null) why = $"QEMU {client.Version}'s 'info ramblock' shows no host addresses";
             }
             catch (QmpCommandException e)
             {
@@ -66,12 +72,31 @@ public static class QemuStatus
             }
             // Read after QMP answered: QEMU greets only once preallocation is done.
             var backends = PlacementAnalysis.WithQmp(memdevs, blocks, files.ReadNumaMaps(), files.MappingEnds(), why);
-            return new QemuStatusReport(id, qmpSocket, client.Version.ToString(), true, backends, notes);
+            if (why is not null && backends.Any(b => b.Match is BackendMatch.MappingSize or BackendMatch.MappingSizeAndPolicy))
+                notes.Add($"backends tied to mappings by size and policy: {why}");
+            return new QemuStatusReport(id, qmpSocket, client.Version.ToString(), BackendSource.Qmp, backends, notes);
         }
         finally
         {
             client?.Dispose();
         }
+    }
+
+    /// <summary>No QMP: the backends on QEMU's command line, tied by their mapping's size and policy, plus every other
+    /// mapping with an explicit policy (a backend added later, ids unknown).</summary>
+    static QemuStatusReport WithoutQmp(ProcessFiles files, IReadOnlyList<string> argv, List<string> notes)
+    {
+        var maps = files.ReadNumaMaps();
+        var ends = files.MappingEnds();
+        var asked = CommandLineBackends.From(argv);
+        var tied = PlacementAnalysis.WithQmp(asked, null, maps, ends, "no QMP, sizes and policies from QEMU's command line");
+        var taken = tied.Where(b => b.HostAddress is not null).Select(b => b.HostAddress!.Value).ToHashSet();
+        var others = PlacementAnalysis.FromNumaMapsOnly(maps, ends).Where(b => !taken.Contains(b.HostAddress!.Value)).ToList();
+        if (asked.Count > 0)
+            notes.Add("no QMP: backends from QEMU's command line (object-add'ed ones are missing), tied to mappings by size and policy");
+        if (others.Count > 0 || asked.Count == 0)
+            notes.Add("mappings without an id: those with an explicit policy (bind, prefer, interleave) other than QEMU's own, and QEMU's memfds");
+        return new QemuStatusReport(files.Pid, null, null, asked.Count > 0 ? BackendSource.CommandLine : BackendSource.None, [.. tied, .. others], notes);
     }
 
     /// <summary>The first QMP socket on QEMU's command line that answers, and its path as shown; (null, null) when none.</summary>
