@@ -41,8 +41,9 @@ public static class StatusCommand
 
             Backends are tied to mappings through QEMU's RAM blocks (HMP 'info ramblock' over QMP): a block's host
             address is where numa_maps shows the backend's mapping. A block named after the backend is exact; an
-            unnamed one (cxl-type3 volatile-memdev) is tied by size, then by size and policy; else the placement
-            is reported unknown. See docs/status.md.
+            unnamed one (cxl-type3 volatile-memdev) is tied by the memfd QEMU names after a share=on backend, else
+            by size, then by size and policy; else the placement is reported unknown, never guessed. QEMU 7.2
+            shows no block addresses: its backends are tied by their mapping's size. See docs/status.md.
 
             Reads only. Needs no more privilege than reading that process's /proc files (its user, or root) and
             connecting to its QMP socket; QMP is asked only query-memdev and 'info ramblock'.
@@ -53,7 +54,7 @@ public static class StatusCommand
 
             Examples:
               hostmem status --qmp /run/vm1.qmp
-              hostmem status --pid $(pgrep -f 'qemu-system.*vm1')
+              hostmem status --pid $(pgrep -nf 'qemu-system.*vm1')
               hostmem status --qmp /run/vm1.qmp --format json | jq '.backends[] | {id, nodes}'
               hostmem qemu -- qemu-system-x86_64 ... -qmp unix:/run/vm1.qmp,server=on,wait=off &
               hostmem status --qmp /run/vm1.qmp      (after 'hostmem qemu': is the memory on the CXL node?)

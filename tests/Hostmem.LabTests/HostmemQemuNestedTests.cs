@@ -82,6 +82,23 @@ public class HostmemQemuNestedTests(HostmemQemuNestedRun nested) : IClassFixture
     }
 
     [LabFact]
+    public void Status_flags_pages_that_migratepages_moved_off_the_cxl_node_and_exits_1()
+    {
+        Assert.Matches(@"(?m)^check: prealloc: migratepages \d+ 1 0: exit 0", Run.StdOut);
+        var line = Regex.Match(Run.StdOut, @"(?m)^check: prealloc: status-migrated: exit (\d+): (.*)$");
+        Assert.True(line.Success, Run.Describe());
+        Assert.Equal("1", line.Groups[1].Value);
+        var report = JsonNode.Parse(line.Groups[2].Value)!;
+        Assert.True((bool)report["problem"]!);
+        var m = report["backends"]!.AsArray().Single(b => (string?)b!["id"] == "m")!;
+        // The mapping keeps its bind:1 policy; migrate_pages(2) moved the pages anyway.
+        Assert.Equal(("bind:1", true, false), ((string?)m["mapping_policy"], (bool)m["pages_outside"]!, (bool)m["policy_mismatch"]!));
+        var nodes = m["nodes"]!.AsArray();
+        Assert.Contains(nodes, n => (int)n!["node"]! == 0 && !(bool)n["intended"]! && (ulong)n["bytes"]! > 0);
+        Assert.Equal(nodes.Where(n => !(bool)n!["intended"]!).Sum(n => (long)(ulong)n!["bytes"]!), (long)(ulong)m["outside_bytes"]!);
+    }
+
+    [LabFact]
     public void The_rfc_example_and_the_authors_line_start_qemu_bound_to_the_cxl_node()
     {
         foreach (var c in new[] { "rfc", "authors" })

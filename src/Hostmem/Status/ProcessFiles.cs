@@ -59,6 +59,11 @@ public sealed class ProcessFiles(int pid, string procRoot = "/proc")
             throw new UserError($"no permission to read {path}",
                 "run hostmem status as the user that runs QEMU, or as root: it only reads that process's files (ptrace read access)");
         }
+        catch (FileNotFoundException) when (name == "numa_maps" && Directory.Exists(Folder))
+        {
+            throw new UserError($"{path} does not exist: this kernel was built without NUMA support (CONFIG_NUMA)",
+                "without NUMA every page is on the one memory node; status has nothing to show");
+        }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new UserError($"no process {Pid} (cannot read {path})", "give the PID of a running QEMU (pgrep -a qemu-system lists them)");

@@ -209,3 +209,28 @@ public class PlacementTests
         Assert.Empty(PlacementAnalysis.FromNumaMapsOnly(numactl.NumaMaps, numactl.Ends));
     }
 }
+
+/// <summary>ProcessFiles over a /proc-like folder: what is missing or unreadable is one line and a hint.</summary>
+public class ProcessFilesTests
+{
+    [Fact]
+    public void A_process_folder_without_numa_maps_means_a_kernel_without_numa()
+    {
+        var proc = Directory.CreateTempSubdirectory("hostmem-status-proc-").FullName;
+        Directory.CreateDirectory(Path.Combine(proc, "7"));
+        var e = Assert.Throws<UserError>(() => new ProcessFiles(7, proc).ReadNumaMaps());
+        Assert.Equal($"{proc}/7/numa_maps does not exist: this kernel was built without NUMA support (CONFIG_NUMA)", e.Problem);
+        var gone = Assert.Throws<UserError>(() => new ProcessFiles(8, proc).ReadNumaMaps());
+        Assert.Equal($"no process 8 (cannot read {proc}/8/numa_maps)", gone.Problem);
+        Assert.Throws<UserError>(() => new ProcessFiles(8, proc).MustExist());
+    }
+
+    [Fact]
+    public void The_captured_command_line_and_mapping_ends_read_back()
+    {
+        var c = Capture.Load("bind-node0");
+        Assert.Equal("qemu-system-x86_64", c.Files.CommandLine()[0]);
+        var m = c.Blocks!.Single(b => b.Name == "m");
+        Assert.Equal(m.HostAddress + m.TotalBytes, c.Ends[m.HostAddress]); // the block is exactly one mapping
+    }
+}
