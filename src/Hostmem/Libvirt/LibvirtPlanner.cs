@@ -74,7 +74,7 @@ public static class LibvirtPlanner
                 var asked = intent.Cells.FirstOrDefault(c => c.Id == e.Id);
                 if (asked is not null && e.Cpus.Count > 0)
                     throw new UserError($"{asked.Subject}: cell {e.Id} is already in the domain with vCPUs {CpuList.Format(e.Cpus)} ({domain.Where(e.Element)}): a tiered memory cell has no vCPUs",
-                        $"give the tiered memory the next free id, cell {existing.Max(x => x.Id) + 1}, or remove that cell");
+                        $"give the tiered memory the next free id, cell {existing.Select(x => x.Id).Concat(intent.Cells.Select(c => c.Id)).Max() + 1}, or remove that cell");
                 if (asked is null) cells.Add(new LibvirtCell(e.Id, e.Cpus, e.SizeBytes, null, null, e.Element));
             }
         }
