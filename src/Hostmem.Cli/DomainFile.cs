@@ -32,6 +32,18 @@ public static class DomainFile
         }
     }
 
+    /// <summary>The file --in-place would replace (a symlink's target) and its mode; a read-only file is refused, even for root.</summary>
+    public static (string Target, UnixFileMode Mode) CheckReplaceable(string path)
+    {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("hostmem runs on Linux");
+        var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        var mode = File.GetUnixFileMode(target);
+        if ((mode & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0)
+            throw new UserError($"{path}: read-only (mode {Convert.ToString((int)mode, 8)}): not replaced",
+                $"make it writable first (chmod u+w {path}), or leave out --in-place and redirect stdout to another file");
+        return (target, mode);
+    }
+
     public static byte[] Encode(string text, bool bom) => bom ? [.. Bom, .. Strict.GetBytes(text)] : Strict.GetBytes(text);
 
     /// <summary>
@@ -43,11 +55,7 @@ public static class DomainFile
     public static void ReplaceAtomically(string path, byte[] bytes)
     {
         if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("hostmem runs on Linux");
-        var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-        var mode = File.GetUnixFileMode(target);
-        if ((mode & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0)
-            throw new UserError($"{path}: read-only (mode {Convert.ToString((int)mode, 8)}): not replaced",
-                $"make it writable first (chmod u+w {path}), or leave out --in-place and redirect stdout to another file");
+        var (target, mode) = CheckReplaceable(path);
         string dir = Path.GetDirectoryName(target)!;
         string temp = Path.Combine(dir, $".{Path.GetFileName(target)}.hostmem-{Environment.ProcessId}.tmp");
         try

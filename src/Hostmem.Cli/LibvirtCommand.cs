@@ -77,6 +77,7 @@ public static class LibvirtCommand
         {
             string path = parse.GetValue(file)!;
             var (text, bom) = DomainFile.Read(path);
+            if (parse.GetValue(inPlace)) DomainFile.CheckReplaceable(path); // before anything is printed
             var asked = (parse.GetValue(cells) ?? []).Select(CellIntent.ParseOption).ToList();
             var options = guest.Apply(PlanOptions.Default with { GuestNuma = GuestNumaMode.Auto }, parse);
             if (parse.GetValue(cpus) is { } list)
