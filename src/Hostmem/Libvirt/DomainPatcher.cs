@@ -120,7 +120,7 @@ public static class DomainPatcher
         public void Cpu(LibvirtPlan plan)
         {
             var distances = DesiredDistances(plan);
-            var hmat = plan.Plan.Hmat;
+            var hmat = plan.Interconnects;
             var numa = domain.Numa;
             var pending = new XmlLines();
             foreach (var c in plan.Cells)
@@ -248,8 +248,10 @@ public static class DomainPatcher
             return v is null ? null : new Entry(e.Name.LocalName, i, t, (string?)e.Attribute("type") ?? "", v.Value);
         }
 
-        /// <summary>hostmem writes the entries of every (initiator, target) pair the plan has figures for; others are the user's.</summary>
-        static bool Owned(XElement e, HashSet<(int, int)> pairs) => Parse(e) is { } p && pairs.Contains((p.Initiator, p.Target));
+        /// <summary>hostmem writes the entries of every (initiator, target) pair the plan has figures for, and no entry the
+        /// other way (libvirt would refuse it next to them); others are the user's.</summary>
+        static bool Owned(XElement e, HashSet<(int, int)> pairs) =>
+            Parse(e) is { } p && (pairs.Contains((p.Initiator, p.Target)) || pairs.Contains((p.Target, p.Initiator)));
 
         static bool Matches(XElement interconnects, IReadOnlyList<GuestHmatEntry> hmat)
         {

@@ -24,6 +24,8 @@ public sealed record LibvirtPlan
     /// <summary>&lt;memory&gt; before and after (they differ only when the domain had cells of its own).</summary>
     public required ulong MemoryBytesBefore { get; init; }
     public required ulong MemoryBytesAfter { get; init; }
+    /// <summary>The plan's HMAT entries libvirt can carry in &lt;interconnects&gt; (see <see cref="LibvirtPlanner.Interconnects"/>).</summary>
+    public IReadOnlyList<GuestHmatEntry> Interconnects { get; init; } = [];
     /// <summary>Notes about the domain, beside the plan's own.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 }
@@ -114,7 +116,12 @@ public static class LibvirtPlanner
         if (after != memory)
             notes.Add($"<memory> {X(memory)} becomes {X(after)}: the domain's own cells keep their memory and the new cells add theirs (libvirt sums the cells)");
         Warnings(domain, cells, plan, notes);
-        return new LibvirtPlan { Cells = cells, Plan = plan, Intent = intent, MemoryBytesBefore = memory, MemoryBytesAfter = after, Notes = notes };
+        var links = Interconnects(plan.Hmat);
+        if (links.Count < plan.Hmat.Count)
+            notes.Add("libvirt takes one direction of a link between two cells with vCPUs (else 'Link already defined'): <interconnects> gives "
+                + string.Join(", ", plan.Hmat.Except(links).Select(h => $"{h.Target}->{h.Initiator}").Distinct()) + " and not the way back, so QEMU's HMAT has no entry"
+                + " there; each cell keeps its own (local) figures, which are what the guest's tiers use");
+        return new LibvirtPlan { Cells = cells, Plan = plan, Intent = intent, MemoryBytesBefore = memory, MemoryBytesAfter = after, Interconnects = links, Notes = notes };
     }
 
     /// <summary>Every guest node of <see cref="GuestCommand"/> is a node "the user wrote" to the planner; say where the cell came from instead.</summary>
@@ -128,6 +135,14 @@ public static class LibvirtPlanner
         else why.Insert(0, origin);
         return n with { Why = why };
     }
+
+    /// <summary>
+    /// libvirt refuses an interconnect whose reverse (target to initiator) is also given, whatever the type
+    /// (virDomainNumaDefValidate: "Link already defined"); between two cells with vCPUs only the direction from the
+    /// lower id stays.
+    /// </summary>
+    public static IReadOnlyList<GuestHmatEntry> Interconnects(IReadOnlyList<GuestHmatEntry> hmat) =>
+        [.. hmat.Where(h => h.Initiator <= h.Target || !hmat.Any(o => o.Initiator == h.Target && o.Target == h.Initiator))];
 
     static string X(ulong bytes) => LibvirtUnits.FormatExact(bytes);
 

@@ -102,6 +102,18 @@ public class LibvirtApplyTests
     }
 
     [Fact]
+    public void Between_two_cells_with_vcpus_libvirt_gets_one_direction_of_the_link()
+    {
+        var (xml, plan) = Domains.Apply("two-socket-cxl", Domains.TwoCells);
+        // The plan (and hostmem qemu) has 0->1 and 1->0; libvirt refuses both ("Link already defined").
+        Assert.Contains(plan.Plan.Hmat, h => h.Initiator == 1 && h.Target == 0);
+        Assert.Contains("<latency initiator='0' target='1' type='read' value='100'/>", xml, StringComparison.Ordinal);
+        Assert.DoesNotContain("initiator='1' target='0'", xml, StringComparison.Ordinal);
+        Assert.Contains("<latency initiator='1' target='2' type='read' value='17350'/>", xml, StringComparison.Ordinal);
+        Assert.Contains(plan.Notes, n => n.StartsWith("libvirt takes one direction of a link", StringComparison.Ordinal) && n.Contains("0->1", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_cpu_less_cell_the_domain_has_is_taken_over_by_the_cell_of_that_id()
     {
         string domain = Domains.TwoCells.Replace("<cell id='1' cpus='1' memory='1' unit='GiB' discard='yes'/>",

@@ -29,7 +29,7 @@ public class LibvirtSchemaTests
         { "cxl-ram-genport", "Plain", ["1=cxl-ram:128MiB"], false },
     };
 
-    static string Write(string fixture, string domain, string[] cells, bool guestNuma)
+    internal static string Write(string fixture, string domain, string[] cells, bool guestNuma)
     {
         var options = Domains.Auto with { GuestNuma = guestNuma ? GuestNumaMode.Auto : GuestNumaMode.Off };
         string xml = domain switch
