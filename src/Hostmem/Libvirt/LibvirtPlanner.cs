@@ -4,7 +4,6 @@ using Hostmem.Classification;
 using Hostmem.Planning;
 using Hostmem.Qemu;
 using Hostmem.Sysfs;
-using Hostmem.Topology;
 
 namespace Hostmem.Libvirt;
 
