@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(TopologyCommand.Create());
         root.Subcommands.Add(QemuCommand.Create());
         root.Subcommands.Add(PlanCommand.Create());
+        root.Subcommands.Add(LibvirtCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         return Cli.Run(root, args);
     }

@@ -144,6 +144,13 @@ public static class QemuCommand
             foreach (var why in b.Why) w.WriteLine(t.Dim($"  - {why}"));
             foreach (var warn in b.Warnings) w.WriteLine($"  {t.Yellow("warning")}: {warn}");
         }
+        WriteGuestNodes(t, plan);
+    }
+
+    /// <summary>The guest-node half of the plan table and the plan's notes (shared with `hostmem libvirt`).</summary>
+    internal static void WriteGuestNodes(Terminal t, MemoryPlan plan)
+    {
+        var w = t.Writer;
         if (plan.GuestNodes.Count > 0)
         {
             var g = new Table("GUEST NODE", "BACKEND", "TYPE", "HOST NODES", "LATENCY R/W", "BANDWIDTH R/W", "FROM", "GUEST TIER");
