@@ -19,6 +19,8 @@ public static class Program
         root.Subcommands.Add(QemuCommand.Create());
         root.Subcommands.Add(PlanCommand.Create());
         root.Subcommands.Add(LintCommand.Create());
+        root.Subcommands.Add(LibvirtCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
         return Cli.Run(root, args);
     }
 }

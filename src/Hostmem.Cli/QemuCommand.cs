@@ -44,7 +44,8 @@ public static class QemuCommand
             Backend properties hostmem reads (and removes before QEMU sees them):
               host-mem-type=TYPE        {Planner.ValidTypes}
               host-mem-nodes=nearest    (default) the nodes of TYPE nearest, by SLIT distance, to the CPUs QEMU may
-                                        run on (its affinity, or --cpus); nodes at equal distance are all taken
+                                        run on (its affinity, or --cpus); of CXL nodes at equal distance, those whose
+                                        memdevs attach to those CPUs' nodes (numa_node), else all of them
               host-mem-nodes=all        every node of TYPE
               host-mem-policy=bind      (default) or preferred, interleave
             host-mem-type cannot be combined with host-nodes= or policy= (the RFC's rule). Nodes outside the
@@ -162,6 +163,13 @@ public static class QemuCommand
             foreach (var why in b.Why) w.WriteLine(t.Dim($"  - {why}"));
             foreach (var warn in b.Warnings) w.WriteLine($"  {t.Yellow("warning")}: {warn}");
         }
+        WriteGuestNodes(t, plan);
+    }
+
+    /// <summary>The guest-node half of the plan table and the plan's notes (shared with `hostmem libvirt`).</summary>
+    internal static void WriteGuestNodes(Terminal t, MemoryPlan plan)
+    {
+        var w = t.Writer;
         if (plan.GuestNodes.Count > 0)
         {
             var g = new Table("GUEST NODE", "BACKEND", "TYPE", "HOST NODES", "LATENCY R/W", "BANDWIDTH R/W", "FROM", "GUEST TIER");

@@ -1,9 +1,13 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
 namespace Hostmem.LabTests;
 
 /// <summary>
 /// `hostmem qemu` on a real CXL node: the nested guest (node1 = 256 MiB CXL RAM) runs the NativeAOT hostmem from the shared
 /// host root through lab/nested/hostmem-qemu-check: host-mem-type=cxl-ram with prealloc puts every page on node1, and the RFC
-/// example and the authors' command line start QEMU with vmem0 bound to node1.
+/// example and the authors' command line start QEMU with vmem0 bound to node1; `hostmem status` on the prealloc case's QEMU
+/// reports every page of the backend on node1.
 /// </summary>
 public sealed class HostmemQemuNestedRun
 {
@@ -52,6 +56,46 @@ public class HostmemQemuNestedTests(HostmemQemuNestedRun nested) : IClassFixture
         Assert.Matches(@"check: prealloc: query-memdev: .*""host-nodes"": \[1\], ""id"": ""m"".*""policy"": ""bind""", Run.StdOut);
         Assert.Matches(@"check: prealloc: pid \d+ is now \S*qemu-system-x86_64", Run.StdOut);
         Assert.Contains("check: prealloc: plan:   - nearest to CPUs 0-1 (proc/self/status Cpus_allowed_list) on node0: node1 at distance 20; node1 is nearest", Run.StdOut);
+    }
+
+    [LabFact]
+    public void Status_reports_every_page_of_the_cxl_backend_on_node_1()
+    {
+        // hostmem status on that same QEMU (prealloc case): by --qmp and by --pid alone, JSON, exit 0.
+        foreach (var how in new[] { "qmp", "pid" })
+        {
+            var line = Regex.Match(Run.StdOut, $@"(?m)^check: prealloc: status-{how}: exit (\d+): (.*)$");
+            Assert.True(line.Success, $"no status-{how} line\n{Run.Describe()}");
+            Assert.Equal("0", line.Groups[1].Value);
+            var report = JsonNode.Parse(line.Groups[2].Value)!;
+            Assert.Equal("qmp", (string?)report["backends_from"]);
+            Assert.Equal("/tmp/hostmem-check-prealloc.sock", (string?)report["qmp_socket"]);
+            Assert.False((bool)report["problem"]!);
+            var m = report["backends"]!.AsArray().Single(b => (string?)b!["id"] == "m")!;
+            Assert.Equal(("bind", "[1]", "bind:1", "ramblock-name"), ((string?)m["policy"], m["host_nodes"]!.ToJsonString(), (string?)m["mapping_policy"], (string?)m["match"]));
+            Assert.Equal(64UL << 20, (ulong)m["resident_bytes"]!);
+            var node = Assert.Single(m["nodes"]!.AsArray())!;
+            Assert.Equal((1, 64UL << 20, 100.0, true), ((int)node["node"]!, (ulong)node["bytes"]!, (double)node["percent"]!, (bool)node["intended"]!));
+            Assert.False((bool)m["pages_outside"]!);
+        }
+        Assert.Matches(@"(?m)^check: prealloc: status-pid-table: m +64 MiB +bind +1 +bind:1 +4 KiB +64 MiB \(100%\) +node1 64 MiB 100% +ok$", Run.StdOut);
+    }
+
+    [LabFact]
+    public void Status_flags_pages_that_migratepages_moved_off_the_cxl_node_and_exits_1()
+    {
+        Assert.Matches(@"(?m)^check: prealloc: migratepages \d+ 1 0: exit 0", Run.StdOut);
+        var line = Regex.Match(Run.StdOut, @"(?m)^check: prealloc: status-migrated: exit (\d+): (.*)$");
+        Assert.True(line.Success, Run.Describe());
+        Assert.Equal("1", line.Groups[1].Value);
+        var report = JsonNode.Parse(line.Groups[2].Value)!;
+        Assert.True((bool)report["problem"]!);
+        var m = report["backends"]!.AsArray().Single(b => (string?)b!["id"] == "m")!;
+        // The mapping keeps its bind:1 policy; migrate_pages(2) moved the pages anyway.
+        Assert.Equal(("bind:1", true, false), ((string?)m["mapping_policy"], (bool)m["pages_outside"]!, (bool)m["policy_mismatch"]!));
+        var nodes = m["nodes"]!.AsArray();
+        Assert.Contains(nodes, n => (int)n!["node"]! == 0 && !(bool)n["intended"]! && (ulong)n["bytes"]! > 0);
+        Assert.Equal(nodes.Where(n => !(bool)n!["intended"]!).Sum(n => (long)(ulong)n!["bytes"]!), (long)(ulong)m["outside_bytes"]!);
     }
 
     [LabFact]

@@ -139,3 +139,12 @@ public sealed class LabAllTheoryAttribute : TheoryAttribute
             Skip = "lab prerequisites missing: " + why;
     }
 }
+
+/// <summary>A guest theory: skipped, with the reason, when QEMU 10 or the 6.12 kernel is absent.</summary>
+public sealed class LabTheoryAttribute : TheoryAttribute
+{
+    public LabTheoryAttribute()
+    {
+        if (Lab.Missing is { } why) Skip = "lab prerequisites missing: " + why;
+    }
+}

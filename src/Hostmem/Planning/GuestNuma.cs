@@ -198,47 +198,32 @@ public static class GuestNuma
         var reference = cpuGuestNodes.Select(n => n.Perf).FirstOrDefault(p => p is not null);
         var userLb = command.Numa("hmat-lb").Select(e => (I: (int?)e.Initiator, T: (int?)e.Target, Lat: e.DataType?.EndsWith("latency", StringComparison.Ordinal) == true)).ToList();
         if (hmat && reference is null)
-            notes.Add($"no latency/bandwidth for the guest's CPU node(s) (host {string.Join(",", cpuNodes.Select(i => "node" + i))} shows no HMAT figures; give --latency dram=NS --bandwidth dram=MBPS): no -numa hmat-lb, every guest node stays in memory_tier4");
+        {
+            // Typed memory the guest cannot tell from DRAM is what the user asked hostmem to avoid: a warning, not a note.
+            var typed = ordered.Where(n => !n.HasCpus && n.Type is { } t && t != HostMemType.Dram).Select(n => $"node{n.Id} ({n.Type!.Value.Name()})").ToList();
+            notes.Add((typed.Count > 0 ? "warning: " : "")
+                + $"no latency/bandwidth for the guest's CPU node(s) (host {string.Join(",", cpuNodes.Select(i => "node" + i))} shows no HMAT figures; give --latency dram=NS --bandwidth dram=MBPS): no -numa hmat-lb, every guest node stays in memory_tier4"
+                + (typed.Count > 0 ? $", so the guest ranks {string.Join(", ", typed)} with DRAM and never demotes to it" : ""));
+        }
         var withFigures = hmat && reference is not null ? ordered.Where(n => n.Perf is not null).ToList() : [];
         foreach (var n in ordered.Where(n => hmat && n.Perf is null))
             n.Why.Add($"no figures from the host for {Describe(n)}: no hmat-lb for node{n.Id} (give --latency {n.Type?.Name() ?? "TYPE"}=NS --bandwidth {n.Type?.Name() ?? "TYPE"}=MBPS)");
 
         if (withFigures.Count > 0)
         {
-            bool splitLat = withFigures.Any(n => n.Perf!.Value.ReadLatencyNs != n.Perf.Value.WriteLatencyNs);
-            bool splitBw = withFigures.Any(n => n.Perf!.Value.ReadBandwidthMBps != n.Perf.Value.WriteBandwidthMBps);
-            var tables = new List<(string Type, bool Latency, Func<MemoryPerformance, uint> Pick)>();
-            if (splitLat) { tables.Add(("read-latency", true, p => p.ReadLatencyNs)); tables.Add(("write-latency", true, p => p.WriteLatencyNs)); }
-            else tables.Add(("access-latency", true, p => p.ReadLatencyNs));
-            if (splitBw) { tables.Add(("read-bandwidth", false, p => p.ReadBandwidthMBps)); tables.Add(("write-bandwidth", false, p => p.WriteBandwidthMBps)); }
-            else tables.Add(("access-bandwidth", false, p => p.ReadBandwidthMBps));
-
-            var fitted = new Dictionary<(string, int), ulong>();
-            foreach (var (type, latency, pick) in tables)
-            {
-                var raw = withFigures.Select(n => (ulong)pick(n.Perf!.Value)).ToList();
-                var fit = latency ? HmatUnits.FitLatenciesNs(raw) : HmatUnits.FitBandwidthsMBps(raw);
-                for (int i = 0; i < withFigures.Count; i++)
-                {
-                    fitted[(type, withFigures[i].Id)] = fit[i];
-                    if (fit[i] != raw[i])
-                        withFigures[i].Why.Add($"{type} {raw[i]} {(latency ? "ns" : "MB/s")} rounded to {fit[i]} so QEMU can encode the table");
-                }
+            var tables = FitWithoutOverflow(withFigures, notes);
+            foreach (var (node, why) in tables.Rounded) withFigures.First(n => n.Id == node).Why.Add(why);
+            foreach (var (type, latency) in tables.Types)
                 foreach (var c in cpuGuestNodes)
                     foreach (var t in withFigures)
                     {
                         if (userLb.Any(u => u.I == c.Id && u.T == t.Id && u.Lat == latency)) continue;
-                        string value = latency ? $"latency={HmatUnits.FormatLatencyNs(fitted[(type, t.Id)])}" : $"bandwidth={HmatUnits.FormatBandwidthMBps(fitted[(type, t.Id)])}";
+                        ulong v = tables.Values[(type, t.Id)];
+                        string value = latency ? $"latency={HmatUnits.FormatLatencyNs(v)}" : $"bandwidth={HmatUnits.FormatBandwidthMBps(v)}";
                         newArgs.Add(QemuArgument.Option("numa", string.Create(CultureInfo.InvariantCulture,
                             $"hmat-lb,initiator={c.Id},target={t.Id},hierarchy=memory,data-type={type},{value}")));
                     }
-            }
-            foreach (var t in withFigures)
-            {
-                uint Get(string a, string b) => (uint)(fitted.TryGetValue((a, t.Id), out ulong v) ? v : fitted[(b, t.Id)]);
-                t.Perf = new MemoryPerformance(Get("access-latency", "read-latency"), Get("access-latency", "write-latency"),
-                    Get("access-bandwidth", "read-bandwidth"), Get("access-bandwidth", "write-bandwidth"));
-            }
+            foreach (var t in withFigures) t.Perf = tables.Written[t.Id];
             if (machine.Hmat is null) newArgs.Insert(0, QemuArgument.Option("machine", "hmat=on"));
         }
         else if (hmat && machine.Hmat is null && nodes.Any(n => !n.HasCpus))
@@ -253,6 +238,7 @@ public static class GuestNuma
         var tiers = KernelTierModel.Predict(model).ToDictionary(p => p.Node);
         foreach (var t in tiers.Values.Where(t => t.Overflowed))
             notes.Add($"warning: guest node{t.Node}'s figures overflow the guest kernel's abstract distance (int): it will rank the node ABOVE DRAM (memory_tier{t.KernelTierId}) and demote the wrong way; give it a higher bandwidth or lower latency with --latency/--bandwidth");
+        foreach (var n in ordered) if (tiers.TryGetValue(n.Id, out var tp0)) HostTierNote(host.Host, n, tp0);
         // Figures only firmware or an emulator could get wrong by 1000x (picoseconds as ns): pass them on, but say so.
         foreach (var n in ordered.Where(n => withFigures.Contains(n) && n.From is not (FiguresSource.CommandLine or FiguresSource.UserEntries)))
         {
@@ -274,6 +260,63 @@ public static class GuestNuma
                 Why = [.. n.Why, .. tiers.TryGetValue(n.Id, out var tr) ? new[] { $"memory_tier{tr.KernelTierId}: {tr.Reason}" } : []],
             };
         })];
+    }
+
+    /// <summary>
+    /// The hmat-lb tables for the nodes' figures, with the figures of CPU-less nodes that would overflow the guest kernel's
+    /// distance (and rank above DRAM) clamped by <see cref="DistanceOverflowGuard"/>; retried when QEMU's table rounding
+    /// pushes a clamped distance back over.
+    /// </summary>
+    static HmatTables FitWithoutOverflow(List<Node> withFigures, List<string> notes)
+    {
+        var host = withFigures.ToDictionary(n => n.Id, n => n.Perf!.Value);
+        var tables = HmatTables.Fit([.. withFigures.Select(n => (n.Id, host[n.Id]))]);
+        var encodable = tables.Written; // the host's figures as QEMU can write them: what the guard starts from
+        IReadOnlyList<FigureClamp> clamps = [];
+        var cpuLess = withFigures.Where(n => !n.HasCpus).ToList();
+        for (int retry = 0; retry < 8; retry++)
+        {
+            var reference = tables.Written[withFigures.First(n => n.HasCpus).Id];
+            if (!cpuLess.Any(n => KernelTierModel.Overflows(tables.Written[n.Id], reference))) break;
+            clamps = DistanceOverflowGuard.Plan(reference, [.. cpuLess.Select(n => (n.Id, encodable[n.Id]))], retry);
+            if (clamps.Count == 0) break;
+            tables = HmatTables.Fit([.. withFigures.Select(n => (n.Id, clamps.FirstOrDefault(c => c.Node == n.Id)?.To ?? host[n.Id]))]);
+        }
+        var dram = tables.Written[withFigures.First(n => n.HasCpus).Id];
+        foreach (var c in clamps)
+        {
+            var n = withFigures.First(n => n.Id == c.Node);
+            var written = tables.Written[n.Id];
+            long adist = KernelTierModel.FullAdistance(written, dram) ?? 0;
+            string whose = n.From is FiguresSource.CommandLine ? "--latency/--bandwidth figures" : "host's figures";
+            n.Why.Add($"the {whose} ({Show(host[n.Id])}) give the guest kernel a distance of {KernelTierModel.FullAdistance(host[n.Id], dram)}, beyond its int: it would rank node{n.Id} ABOVE DRAM "
+                + $"and demote the wrong way; written as {Show(written)} instead (distance {adist}, memory_tier{adist >> KernelTierModel.ChunkBits}: still the slowest, below DRAM)");
+            notes.Add($"guest node{n.Id}: the {whose} ({Show(host[n.Id])}) would overflow the guest kernel's distance and rank the node above DRAM; "
+                + $"written as {Show(written)} so it stays below DRAM (see its why)");
+        }
+        return tables;
+    }
+
+    static string Show(MemoryPerformance p) => p.ReadLatencyNs == p.WriteLatencyNs && p.ReadBandwidthMBps == p.WriteBandwidthMBps
+        ? $"{p.ReadLatencyNs} ns, {p.ReadBandwidthMBps} MB/s"
+        : $"{p.ReadLatencyNs}/{p.WriteLatencyNs} ns, {p.ReadBandwidthMBps}/{p.WriteBandwidthMBps} MB/s";
+
+    /// <summary>
+    /// The tier the host's own kernel gave the host nodes, when it differs from the guest's: a kmem CXL node is tiered by the
+    /// CXL driver's figures when it comes online (in the lab's cxl-ram-genport guest: memory_tier73, the device's CDAT
+    /// latencies with the generic port's bandwidth), not by the access figures the node shows and the guest gets.
+    /// </summary>
+    static void HostTierNote(HostTopology host, Node n, TierPrediction guest)
+    {
+        var hostTiers = n.HostNodes.Select(host.Node).OfType<NumaNode>().Where(h => h.Tier is not null).ToList();
+        if (hostTiers.Count == 0 || hostTiers.All(h => h.Tier == guest.Tier)) return;
+        string line = $"the host kernel ranks {string.Join(", ", hostTiers.Select(h => $"host node{h.Id} in memory_tier{h.Tier}"))}, the guest will rank node{n.Id} in memory_tier{guest.KernelTierId}";
+        var kmemCxl = hostTiers.Where(h => h.Tier != guest.Tier && RegionOf(host, h.Id) is not null).ToList();
+        if (kmemCxl.Any(h => h.BestAccess is { HasLatency: true }))
+            line += " (the host tiers kmem CXL memory by the CXL driver's figures at onlining, CDAT and generic port, not by the node's access figures the guest gets)";
+        else if (kmemCxl.Any(h => h.Tier == KernelTierModel.TierOf(KernelTierModel.DaxDefaultAdistance)))
+            line += " (the host kernel's default for dax kmem memory without figures)";
+        n.Why.Add(line);
     }
 
     static string Describe(Node n) => n.HostNodes.Count == 0 ? "it" : string.Join(",", n.HostNodes.Select(h => "host node" + h));

@@ -98,6 +98,10 @@ public sealed record MemoryPlan
     public required IReadOnlyList<int> CpuNodes { get; init; }
     /// <summary>Guest NUMA nodes (empty with --guest-numa off or when nothing needs one).</summary>
     public IReadOnlyList<GuestNodePlan> GuestNodes { get; init; } = [];
+    /// <summary>The guest's SLIT entries (every ordered pair of distinct guest nodes when guest NUMA is planned).</summary>
+    public IReadOnlyList<GuestDistance> Distances { get; init; } = [];
+    /// <summary>The guest's HMAT latency and bandwidth entries.</summary>
+    public IReadOnlyList<GuestHmatEntry> Hmat { get; init; } = [];
     /// <summary>Plan-wide notes: what guest NUMA did or why it did not.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
     /// <summary>The rewritten command line; every argument not planned is the input's, byte for byte.</summary>

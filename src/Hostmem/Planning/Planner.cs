@@ -41,6 +41,18 @@ public static class Planner
             command.SetOptions(b.Index, b.Options);
             plans.Add(plan);
         }
+        return PlanGuest(host, command, plans, cpuNodes, options);
+    }
+
+    /// <summary>
+    /// The guest side of a plan whose backends are placed already: guest NUMA nodes, distances and HMAT figures for
+    /// <paramref name="command"/> (which it extends), and the plan as data. Other front ends (libvirt) describe their
+    /// guest as a QEMU command line of backends and <c>-numa node</c>s and come in here, so every renderer shares one plan.
+    /// </summary>
+    public static MemoryPlan PlanGuest(ClassifiedHost host, QemuCommandLine command, IReadOnlyList<BackendPlan> plans, IReadOnlyList<int> cpuNodes, PlanOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(command);
         var notes = new List<string>();
         var guestNodes = GuestNuma.Plan(host, command, plans, cpuNodes, options, notes);
         return new MemoryPlan
@@ -52,12 +64,15 @@ public static class Planner
             CpusSource = options.CpusSource,
             CpuNodes = cpuNodes,
             Command = command,
+            Distances = GuestTables.Distances(command),
+            Hmat = GuestTables.Hmat(command),
         };
     }
 
     static string Name(MemoryBackend b) => $"{b.QomType} '{b.Id ?? "?"}'";
 
-    static IReadOnlyList<int> CpuNodes(HostTopology host, PlanOptions options)
+    /// <summary>The host nodes holding the CPUs planned for (all nodes with CPUs when unknown).</summary>
+    public static IReadOnlyList<int> CpuNodes(HostTopology host, PlanOptions options)
     {
         var withCpus = host.Nodes.Where(n => n.HasCpus).ToList();
         if (options.Cpus is null) return [.. withCpus.Select(n => n.Id)];
@@ -119,9 +134,34 @@ public static class Planner
         if (size is null)
             throw new UserError($"{name}: Parameter 'size' is missing", $"give the backend a size, e.g. size=8G");
 
+        return Place(host, new PlacementRequest
+        {
+            Subject = name, Id = b.Id ?? "", QomType = b.QomType, ArgumentIndex = b.Index, Type = type, SizeBytes = size.Value,
+            Rule = rule, Policy = policy, PolicyGiven = b.Get(PolicyKey) is not null, Spelling = IntentSpelling.Qemu,
+        }, options, cpuNodes);
+    }
+
+    /// <summary>
+    /// Chooses the host nodes for one request (a QEMU backend, a libvirt cell): the nodes of its type, within the cpuset,
+    /// by its rule; checks the size against them. Bad input throws <see cref="UserError"/> in the request's own words.
+    /// </summary>
+    public static BackendPlan Place(ClassifiedHost host, PlacementRequest request, PlanOptions options, IReadOnlyList<int> cpuNodes)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        string name = request.Subject;
+        var type = request.Type;
+        var rule = request.Rule;
+        var policy = request.Policy;
+        var say = request.Spelling;
+        ulong? size = request.SizeBytes;
+        if (rule is not (NodeRule.Nearest or NodeRule.All))
+            throw new ArgumentOutOfRangeException(nameof(request), rule, "a request is placed by the nearest or the all rule");
+
         var ofType = host.Classes.Where(c => c.Type == type && host.Host.Node(c.Node) is { Online: true, HasMemory: true })
             .Select(c => host.Host.Node(c.Node)!).ToList();
-        if (ofType.Count == 0) throw Missing(host, b, type);
+        if (ofType.Count == 0) throw Missing(host, name, request.Id, type, say);
 
         var why = new List<string>
         {
@@ -145,7 +185,7 @@ public static class Planner
         if (rule == NodeRule.All)
         {
             chosen = allowed;
-            why.Add($"{NodesKey}=all: every {type.Name()} node");
+            why.Add($"{say.Set(say.NodesKey, "all")}: every {type.Name()} node");
         }
         else
         {
@@ -161,14 +201,19 @@ public static class Planner
             {
                 int best = known.Min(x => x.Distance!.Value);
                 chosen = [.. known.Where(x => x.Distance == best).Select(x => x.Node)];
+                var tied = chosen;
+                if (chosen.Count > 1 && BreakTieByAttachment(host.Host, chosen, cpuNodes) is { } attached)
+                    chosen = attached;
                 why.Add($"nearest to {cpus} on {Nodes(cpuNodes)}: "
                     + string.Join(", ", byDistance.GroupBy(x => x.Distance).OrderBy(g => g.Key ?? int.MaxValue)
                         .Select(g => $"{Nodes(g.Select(x => x.Node))} at distance {g.Key?.ToString(CultureInfo.InvariantCulture) ?? "?"}"))
-                    + (chosen.Count > 1 ? $"; {Nodes(chosen)} tie at {best}: all taken" : $"; node{chosen[0].Id} is nearest"));
+                    + (chosen.Count < tied.Count
+                        ? $"; {Nodes(tied)} tie at {best}: {Nodes(chosen)} taken, its CXL memdevs attach to {Nodes(cpuNodes.Where(c => chosen.Any(n => CxlAttachment.Of(host.Host, n.Id).Contains(c))))} (memdev numa_node)"
+                        : chosen.Count > 1 ? $"; {Nodes(chosen)} tie at {best}: all taken" : $"; node{chosen[0].Id} is nearest"));
             }
         }
         chosen = [.. chosen.OrderBy(n => n.Id)];
-        why.Add(b.Get(PolicyKey) is null ? $"policy {policy.Name()} (default; {PolicyKey}= chooses)" : $"{PolicyKey}={policy.Name()}");
+        why.Add(request.PolicyGiven ? say.Set(say.PolicyKey, say.Policy(policy)) : $"{say.PolicyTerm} {say.Policy(policy)} (default; {say.PolicyKey}= chooses)");
 
         ulong total = chosen.Aggregate(0UL, (s, n) => s + (n.MemTotalBytes ?? 0));
         ulong? free = chosen.All(n => n.MemFreeBytes is not null) ? chosen.Aggregate(0UL, (s, n) => s + n.MemFreeBytes!.Value) : null;
@@ -177,14 +222,14 @@ public static class Planner
         {
             string what = $"size {Bytes.Format(size.Value)} is more than the {Bytes.Format(total)} of {type.Name()} on {Nodes(chosen)}";
             if (policy == BindPolicy.Preferred)
-                warnings.Add($"{what}: the rest comes from other nodes ({PolicyKey}=preferred)");
+                warnings.Add($"{what}: the rest comes from other nodes ({say.Set(say.PolicyKey, say.Policy(BindPolicy.Preferred))})");
             else
             {
                 ulong all = allowed.Aggregate(0UL, (s, n) => s + (n.MemTotalBytes ?? 0));
                 throw new UserError($"{name}: {what}",
                     rule == NodeRule.Nearest && all >= size
-                        ? $"add {NodesKey}=all (every {type.Name()} node: {Bytes.Format(all)}), or make size= smaller"
-                        : $"make size= at most {Bytes.Format(rule == NodeRule.All ? total : all)}, or use {PolicyKey}=preferred to spill to other nodes");
+                        ? $"add {say.Set(say.NodesKey, "all")} (every {type.Name()} node: {Bytes.Format(all)}), or make {say.SizeName} smaller"
+                        : $"make {say.SizeName} at most {Bytes.Format(rule == NodeRule.All ? total : all)}, or use {say.Set(say.PolicyKey, say.Policy(BindPolicy.Preferred))} to spill to other nodes");
             }
         }
         else if (free is { } f && size > f)
@@ -192,13 +237,23 @@ public static class Planner
 
         return new BackendPlan
         {
-            Id = b.Id ?? "", QomType = b.QomType, ArgumentIndex = b.Index, Type = type, Rule = rule,
+            Id = request.Id, QomType = request.QomType, ArgumentIndex = request.ArgumentIndex, Type = type, Rule = rule,
             HostNodes = [.. chosen.Select(n => n.Id)], Policy = policy, SizeBytes = size,
             CapacityBytes = total, FreeBytes = free, Why = why, Warnings = warnings,
         };
     }
 
     static ulong? SizeOf(MemoryBackend b) => b.Size;
+
+    /// <summary>
+    /// Of nodes tied on SLIT distance, those whose CXL memdevs attach to one of the CPU nodes; null when that
+    /// does not narrow the choice (no CXL chain readable, or every tied node attaches there).
+    /// </summary>
+    static List<NumaNode>? BreakTieByAttachment(HostTopology host, List<NumaNode> tied, IReadOnlyList<int> cpuNodes)
+    {
+        var local = tied.Where(n => CxlAttachment.Of(host, n.Id).Overlaps(cpuNodes)).ToList();
+        return local.Count > 0 && local.Count < tied.Count ? local : null;
+    }
 
     static int? Distance(HostTopology host, IReadOnlyList<int> cpuNodes, int target)
     {
@@ -277,16 +332,20 @@ public static class Planner
 
     // ------------------------------------------------------------------ "no memory of that type"
 
-    static UserError Missing(ClassifiedHost host, MemoryBackend b, HostMemType type)
+    static UserError Missing(ClassifiedHost host, string name, string id, HostMemType type, IntentSpelling say)
     {
-        string name = Name(b);
         var has = host.Classes.GroupBy(c => c.Type).Select(g => $"{g.Key.Name()} on {Nodes(g.Select(c => c.Node))}");
         string prefix = $"{name}: no {type.Name()} memory on this host (it has {string.Join("; ", has)})";
 
         var devdax = host.Host.Dax.FirstOrDefault(d => d.Mode == DaxMode.Devdax && DaxType(host.Host, d) == type);
         if (devdax is not null)
+        {
+            string online = $"daxctl reconfigure-device --mode=system-ram {devdax.Name}";
             return new UserError($"{prefix}: {devdax.Name} ({Origin(devdax)}, {Bytes.Format(devdax.SizeBytes ?? 0)}) is a devdax device {devdax.DevicePath}, not system RAM",
-                $"use -object memory-backend-file,id={b.Id},{TypeKey}={type.Name()} (hostmem fills in mem-path, align, share), or online it: daxctl reconfigure-device --mode=system-ram {devdax.Name}");
+                say.DevdaxFile
+                    ? $"use -object memory-backend-file,id={id},{TypeKey}={type.Name()} (hostmem fills in mem-path, align, share), or online it: {online}"
+                    : $"online it as system RAM (it becomes a NUMA node): {online}");
+        }
 
         var reason = host.Diagnostics.FirstOrDefault(d => Explains(host.Host, d, type));
         if (reason is not null) return new UserError($"{prefix}: {reason.Message}", reason.Hint);
@@ -298,7 +357,7 @@ public static class Planner
             HostMemType.Hbm => "no CPU-less node with HMAT bandwidth well above DRAM's",
             _ => "no node of that kind",
         };
-        return new UserError($"{prefix}: {why}", $"choose a type this host has ({string.Join(", ", host.Classes.Select(c => c.Type.Name()).Distinct())}, or none); 'hostmem topology' shows what each node is and why");
+        return new UserError($"{prefix}: {why}", $"choose a type this host has ({string.Join(", ", host.Classes.Select(c => c.Type.Name()).Distinct())}{(say.AcceptsNone ? ", or none" : "")}); 'hostmem topology' shows what each node is and why");
     }
 
     static bool Explains(HostTopology host, Diagnostic d, HostMemType type)

@@ -13,10 +13,23 @@ internal static partial class NativeFile
     private const int EINTR = 4;
     private const int ENOENT = 2;
     private const int ENOTDIR = 20;
+    private const int FirstRead = 4096;
 
     public enum Outcome { Read, Absent, Failed }
 
-    /// <summary>Reads the whole file; Absent for ENOENT/ENOTDIR, Failed for any other error.</summary>
+    [ThreadStatic] private static byte[]? t_buffer;
+
+    private static byte[] GrowKeeping(byte[] buffer)
+    {
+        var larger = new byte[buffer.Length * 2];
+        buffer.CopyTo(larger, 0);
+        return larger;
+    }
+
+    /// <summary>
+    /// Reads the whole file; Absent for ENOENT/ENOTDIR, Failed for any other error. <paramref name="bytes"/> is this
+    /// thread's reusable buffer: use it before the next call.
+    /// </summary>
     public static unsafe Outcome TryReadAll(string path, out byte[] bytes, out int length)
     {
         bytes = [];
@@ -31,11 +44,12 @@ internal static partial class NativeFile
         }
         try
         {
-            var buffer = new byte[4096];
+            // One buffer per thread, reused: a fresh page per file was most of what a large topology allocated.
+            var buffer = t_buffer ??= new byte[FirstRead];
             var used = 0;
             while (true)
             {
-                if (used == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                if (used == buffer.Length) t_buffer = buffer = GrowKeeping(buffer);
                 nint n;
                 fixed (byte* p = &buffer[used])
                     n = Read(fd, p, (nuint)(buffer.Length - used));
@@ -46,6 +60,10 @@ internal static partial class NativeFile
                 }
                 if (n == 0) break;
                 used += (int)n;
+                // A first read shorter than a page is the whole file: sysfs and procfs hand over an attribute
+                // (at most a page) in one read, and a regular file reads short only at its end. Saves the
+                // second read that would return 0, a third of the syscalls of a topology read.
+                if (used == n && used < FirstRead) break;
             }
             bytes = buffer;
             length = used;

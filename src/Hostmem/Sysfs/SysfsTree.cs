@@ -141,9 +141,21 @@ public sealed class SysfsTree
     /// <summary>Names in a directory (files, folders and links), sorted; empty when it is absent or vanished.</summary>
     public IReadOnlyList<string> List(string dir)
     {
+        if (NativeDirectory.Supported && !dir.Contains('\0'))
+        {
+            var listed = new List<string>();
+            switch (NativeDirectory.TryList(dir, listed))
+            {
+                case NativeDirectory.Outcome.Absent:
+                    return [];
+                case NativeDirectory.Outcome.Listed:
+                    listed.Sort(StringComparer.Ordinal);
+                    return listed;
+            }
+            // Anything else (permission denied, I/O error): the managed way below records the same problem as before.
+        }
         try
         {
-            // Names only: no transform or filter touches the entry's attributes, so symlinks are not stat-ed.
             var names = new List<string>(
                 new FileSystemEnumerable<string>(Path.GetFullPath(dir), static (ref FileSystemEntry e) => e.FileName.ToString(), ListOptions));
             names.Sort(StringComparer.Ordinal);

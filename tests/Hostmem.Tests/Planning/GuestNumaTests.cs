@@ -95,24 +95,85 @@ public class GuestNumaTests
         var plan = Plan("cxl-ram-kmem", Figures(100, 262100, 60000, 100), "-smp", "2", "-m", "1G", "-object", "memory-backend-ram,id=vmem0,size=256M,host-mem-type=cxl-ram");
         Assert.Equal(7076700u, plan.GuestNodes[1].PredictedTier);
         Assert.False(plan.GuestNodes[1].TierOverflow);
+        // no overflow: the figures go to the guest as given
+        Assert.Equal((60000u, 100u), (plan.GuestNodes[1].ReadLatencyNs!.Value, plan.GuestNodes[1].ReadBandwidthMBps!.Value));
+        Assert.DoesNotContain(plan.Notes, n => n.Contains("overflow", StringComparison.Ordinal));
         Assert.Empty(plan.Warnings);
     }
 
     [Fact]
-    public void Figures_that_overflow_the_guest_kernels_distance_are_predicted_as_it_names_them_and_warned_about()
+    public void Figures_that_would_overflow_the_guest_kernels_distance_are_clamped_so_the_node_stays_below_dram()
     {
-        // lab, 6.12 guest booted with this plan's line (91 ns rounded to 100, 1 MB/s to 4 so QEMU takes the tables):
-        // node1 landed in memory_tier4290802280 and dmesg said "Demotion targets for Node 1: preferred: 0", i.e. above DRAM
+        // Written as given (91 ns rounded to 100, 1 MB/s to 4), a 6.12 guest put node1 in memory_tier4290802280 and dmesg said
+        // "Demotion targets for Node 1: preferred: 0": above DRAM. hostmem now lowers node1's latency until the distance fits.
         var plan = Plan("cxl-ram-kmem", Figures(91, 262100, 1000000, 1), "-smp", "2", "-m", "1G", "-object", "memory-backend-ram,id=vmem0,size=256M,host-mem-type=cxl-ram");
-        Assert.Contains("hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=100", plan.ToArgv());
-        Assert.Contains("hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=4M", plan.ToArgv());
+        var argv = plan.ToArgv();
+        // the clamped latency fits QEMU's table at base 1, so DRAM's 91 ns is written exactly again
+        Assert.Contains("hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=91", argv);
+        Assert.Contains("hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=4530", argv);
+        Assert.Contains("hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=4M", argv);
         var slow = plan.GuestNodes[1];
-        Assert.Equal((1000000u, 4u), (slow.ReadLatencyNs!.Value, slow.ReadBandwidthMBps!.Value));
-        Assert.Equal(4290802280u, slow.PredictedTier);
-        Assert.True(slow.TierOverflow);
-        Assert.Contains(plan.Warnings, w => w.Contains("ABOVE DRAM", StringComparison.Ordinal));
-        Assert.Contains(slow.Why, w => w.Contains("rounded to 4", StringComparison.Ordinal));
-        Assert.Contains(plan.GuestNodes[0].Why, w => w.Contains("91 ns rounded to 100", StringComparison.Ordinal));
+        Assert.Equal((4530u, 4530u, 4u, 4u), (slow.ReadLatencyNs!.Value, slow.WriteLatencyNs!.Value, slow.ReadBandwidthMBps!.Value, slow.WriteBandwidthMBps!.Value));
+        Assert.False(slow.TierOverflow);
+        // 576*9060/182 = 28673 * 524200 / 8 = 1878798325 (7/8 of int.MaxValue: one retry after DRAM's 91 ns came back) >> 7
+        Assert.Equal(14678111u, slow.PredictedTier);
+        Assert.InRange(slow.PredictedTier!.Value, 5u, (uint)(int.MaxValue >> 7)); // below DRAM (memory_tier4), a tier the kernel can name
+        Assert.Equal(4u, plan.GuestNodes[0].PredictedTier);
+        Assert.DoesNotContain(plan.Warnings, w => w.Contains("ABOVE DRAM", StringComparison.Ordinal));
+        Assert.Contains(slow.Why, w => w.StartsWith("the --latency/--bandwidth figures (1000000 ns, 1 MB/s) give the guest kernel a distance of 1659006507000, beyond its int", StringComparison.Ordinal)
+            && w.Contains("written as 4530 ns, 4 MB/s instead (distance 1878798325, memory_tier14678111", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.StartsWith("guest node1: the --latency/--bandwidth figures (1000000 ns, 1 MB/s) would overflow", StringComparison.Ordinal));
+        Assert.Equal(1659006507000, KernelTierModel.FullAdistance(new MemoryPerformance(1000000, 1000000, 1, 1), new MemoryPerformance(91, 91, 262100, 262100)));
+    }
+
+    [Fact]
+    public void A_hosts_own_overflowing_figures_are_clamped_the_same_way()
+    {
+        // hmat-two-tier with node1's access1 rewritten as 1 ms and 1 MB/s: figures firmware could report
+        var tree = Trees.CopyOf(Trees.Project("hmat-two-tier"));
+        var init = Path.Combine(tree, "sys/devices/system/node/node1/access1/initiators");
+        foreach (var (file, value) in new[] { ("read_latency", "1000000"), ("write_latency", "1000000"), ("read_bandwidth", "1"), ("write_bandwidth", "1") })
+            File.WriteAllText(Path.Combine(init, file), value + "\n");
+        var plan = Planner.Plan(ClassifiedHost.From(TopologyReader.Read(tree)),
+            QemuCommandLine.Parse(["qemu-system-x86_64", "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=slow,size=64M,host-mem-type=dram,host-mem-nodes=all"]), Auto);
+        var slow = plan.GuestNodes[1];
+        Assert.Equal(FiguresSource.HostAccess1, slow.FiguresFrom);
+        Assert.False(slow.TierOverflow);
+        Assert.InRange(slow.PredictedTier!.Value, 5u, (uint)(int.MaxValue >> 7));
+        Assert.True(slow.ReadLatencyNs < 1000000u);
+        Assert.Contains(slow.Why, w => w.StartsWith("the host's figures (1000000 ns, 1 MB/s) give the guest kernel a distance of", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Warnings, w => w.Contains("ABOVE DRAM", StringComparison.Ordinal));
+        Directory.Delete(tree, true);
+    }
+
+    [Fact]
+    public void Equal_figures_give_one_tier_and_one_access_table()
+    {
+        var plan = Plan("hmat-equal", Auto, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=more,size=64M,host-mem-type=dram,host-mem-nodes=all");
+        Assert.Equal([4u, 4u], plan.GuestNodes.Select(n => n.PredictedTier!.Value));
+        Assert.All(plan.GuestNodes, n => Assert.Equal((100u, 100u, 262100u, 262100u), (n.ReadLatencyNs!.Value, n.WriteLatencyNs!.Value, n.ReadBandwidthMBps!.Value, n.WriteBandwidthMBps!.Value)));
+        var lb = plan.ToArgv().Where(a => a.StartsWith("hmat-lb", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, lb.Count);
+        Assert.All(lb, a => Assert.Matches("data-type=access-(latency|bandwidth)", a));
+    }
+
+    [Fact]
+    public void A_host_without_figures_warns_that_typed_memory_will_rank_with_dram()
+    {
+        var plan = Plan("cxl-ram-kmem", Auto, "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
+        Assert.Contains(plan.Warnings, w => w.Contains("every guest node stays in memory_tier4, so the guest ranks node1 (cxl-ram) with DRAM", StringComparison.Ordinal));
+        // DRAM next to DRAM: the same fact is only a note
+        var dram = Plan("cxl-ram-kmem", Auto, "-m", "256M", "-object", "memory-backend-ram,id=more,size=64M,host-mem-type=dram");
+        Assert.Empty(dram.Warnings);
+        Assert.Contains(dram.Notes, n => n.Contains("every guest node stays in memory_tier4", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_host_kernels_own_tier_is_named_when_the_guests_differs()
+    {
+        var plan = Plan("cxl-ram-genport", Auto, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
+        Assert.Contains(plan.GuestNodes[1].Why, w => w.StartsWith("the host kernel ranks host node1 in memory_tier73, the guest will rank node1 in memory_tier12826 (the host tiers kmem CXL memory by the CXL driver's figures", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.GuestNodes[0].Why, w => w.Contains("host kernel ranks", StringComparison.Ordinal)); // DRAM: tier 4 on both
     }
 
     [Fact]
@@ -180,9 +241,9 @@ public class GuestNumaTests
     // ---------------------------------------------------------------- the real QEMU 10
 
     /// <summary>Runs QEMU paused with the plan's argv (host-nodes moved to node 0, which this host has), then quits over QMP.</summary>
-    static (bool Started, string Stderr) RunQemu(IEnumerable<string> planArgv)
+    static (bool Started, string Stderr) RunQemu(IEnumerable<string> planArgv, string version = "10.0")
     {
-        var (memdevs, stderr) = QmpStdio.QueryMemdev(QemuBinaries.Qemu10,
+        var (memdevs, stderr) = QmpStdio.QueryMemdev(QemuBinaries.Path_(version),
             planArgv.Skip(1).Select(a => a.Replace("host-nodes=1", "host-nodes=0", StringComparison.Ordinal)));
         return (memdevs is not null, stderr);
     }
@@ -199,15 +260,24 @@ public class GuestNumaTests
             "-numa", "node,nodeid=0,cpus=0-1,memdev=ram", "-numa", "node,nodeid=1,memdev=vmem0", "-numa", "dist,src=0,dst=1,val=30"] },
     };
 
-    [Theory]
-    [MemberData(nameof(RealCases))]
-    public void Qemu_10_accepts_every_generated_line(string fixture, string[] args)
+    public static TheoryData<int, string> RealCasesOnBothQemus()
     {
-        if (QemuBinaries.Missing("10.0") is { } why) Assert.Fail(why);
+        var data = new TheoryData<int, string>();
+        for (int i = 0; i < RealCases.Count; i++)
+            foreach (var v in new[] { "10.0", "7.2" }) data.Add(i, v);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RealCasesOnBothQemus))]
+    public void Qemu_10_and_7_2_accept_every_generated_line(int index, string version)
+    {
+        if (QemuBinaries.Missing(version) is { } why) Assert.Fail(why);
+        var (fixture, args) = ((string)RealCases.ElementAt(index)[0], (string[])RealCases.ElementAt(index)[1]);
         var plan = Plan(fixture, Auto, args);
         Assert.NotEmpty(plan.GuestNodes);
-        var (started, stderr) = RunQemu(plan.ToArgv().Select(a => a.Replace("host-nodes=2-3", "host-nodes=0", StringComparison.Ordinal).Replace("host-nodes=0-1", "host-nodes=0", StringComparison.Ordinal)));
-        Assert.True(started, $"{string.Join(' ', plan.ToArgv())}\n{stderr}");
+        var (started, stderr) = RunQemu(plan.ToArgv().Select(a => a.Replace("host-nodes=2-3", "host-nodes=0", StringComparison.Ordinal).Replace("host-nodes=0-1", "host-nodes=0", StringComparison.Ordinal)), version);
+        Assert.True(started, $"QEMU {version}: {string.Join(' ', plan.ToArgv())}\n{stderr}");
     }
 
     [Fact]

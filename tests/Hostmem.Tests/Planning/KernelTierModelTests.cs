@@ -168,6 +168,40 @@ public class KernelTierModelTests
         Assert.Equal([0], t.Select(p => p.Node));
     }
 
+    [Fact]
+    public void The_kernels_u32_sums_wrap_as_the_kernel_does()
+    {
+        // read + write latency is a u32 sum: 2^31 + 2^31 wraps to 0, which the kernel treats as "no latency" (error, default tier)
+        Assert.Null(KernelTierModel.PerfToAdistance(new MemoryPerformance(1u << 31, 1u << 31, 30000, 30000), Dram));
+        // bandwidth likewise: 2^31 + 2^31 + 2 wraps to 2
+        Assert.Equal(576 * 540 / 200 * 524200 / 2, KernelTierModel.PerfToAdistance(new MemoryPerformance(270, 270, (1u << 31) + 1, (1u << 31) + 1), Dram));
+    }
+
+    [Fact]
+    public void The_lowest_tier_the_kernel_can_name_is_16777215()
+    {
+        Assert.Equal(16_777_215, KernelTierModel.TierOf(int.MaxValue));
+        Assert.False(KernelTierModel.Overflows(Perf(60000, 100), Dram));
+        // the same bandwidth, a latency 36x higher: past int.MaxValue
+        Assert.True(KernelTierModel.Overflows(Perf(60000 * 36, 100), Dram));
+    }
+
+    [Fact]
+    public void The_fastest_figures_the_kernel_holds_give_tier0()
+    {
+        var fastest = new MemoryPerformance(1, 1, uint.MaxValue / 2, uint.MaxValue / 2);
+        Assert.Equal(0, KernelTierModel.PerfToAdistance(fastest, Dram)); // 576*2/200 = 5 * 524200 / (2^32 - 2) = 0
+        Assert.Equal(0, KernelTierModel.Predict([CpuNode(0, Dram), CpuLess(1, fastest)])[1].Tier);
+    }
+
+    [Theory]
+    [InlineData(100u, 262100u, 4)]   // DRAM itself
+    [InlineData(270u, 30000u, 106)]  // hmat-two-tier, measured
+    [InlineData(200u, 32000u, 73)]   // cxl-ram-genport's generic port figures, 2x latency at 1/8 the bandwidth
+    [InlineData(50u, 800000u, 0)]    // HBM-like: faster than DRAM, above it
+    public void Rounding_down_at_each_step_gives_the_measured_tiers(uint lat, uint bw, int tier) =>
+        Assert.Equal(tier, KernelTierModel.TierOf(KernelTierModel.PerfToAdistance(Perf(lat, bw), Dram)!.Value));
+
     public static TheoryData<string> FormulaFixtures => new() { "hmat-two-tier", "hmat-equal", "cxl-ram-kmem", "nvdimm-kmem", "cxl-devdax", "cxl-no-region" };
 
     [Theory]

@@ -45,13 +45,37 @@ public class PlannerTests
         Assert.Equal("""{"qom-type":"memory-backend-ram","id":"m","size":134217728,"host-nodes":[2,3],"policy":"preferred"}""", plan.ToArgv()[2]);
     }
 
-    [Fact]
-    public void Nearest_rule_ties_take_every_tied_node_and_say_so()
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(1, 3)]
+    public void Nearest_rule_breaks_a_distance_tie_by_where_the_cxl_memdev_attaches(int cpu, int expected)
     {
-        // QEMU writes no SLIT: the kernel gives 20 for every remote node, so both CXL nodes tie.
-        var b = Assert.Single(Plan("two-socket-cxl", new PlanOptions([1], "--cpus"), "-object", "memory-backend-ram,id=m,size=64M,host-mem-type=cxl-ram").Backends);
+        // QEMU writes no SLIT: the kernel gives 20 for every remote node, so both CXL nodes tie. The memdevs'
+        // numa_node (pxb-cxl numa_node=0 and 1 in the lab's command line) says which socket each one hangs off.
+        var b = Assert.Single(Plan("two-socket-cxl", new PlanOptions([cpu], "--cpus"), "-object", "memory-backend-ram,id=m,size=64M,host-mem-type=cxl-ram").Backends);
+        Assert.Equal([expected], b.HostNodes);
+        Assert.Contains(b.Why, w => w.Contains("node2 and node3 tie at 20") && w.Contains($"node{expected} taken, its CXL memdevs attach to node{cpu} (memdev numa_node)"));
+    }
+
+    [Fact]
+    public void Nearest_rule_ties_take_every_tied_node_when_the_cpus_span_both_sockets()
+    {
+        var b = Assert.Single(Plan("two-socket-cxl", new PlanOptions([0, 1], "--cpus"), "-object", "memory-backend-ram,id=m,size=64M,host-mem-type=cxl-ram").Backends);
         Assert.Equal([2, 3], b.HostNodes);
-        Assert.Contains(b.Why, w => w.Contains("tie at 20") && w.Contains("CPUs 1 (--cpus)"));
+        Assert.Contains(b.Why, w => w.Contains("tie at 20: all taken") && w.Contains("CPUs 0-1 (--cpus)"));
+    }
+
+    [Fact]
+    public void Nearest_rule_ties_take_every_tied_node_when_the_memdevs_do_not_say_where_they_attach()
+    {
+        var tree = Trees.CopyOf(Trees.Project("two-socket-cxl"));
+        foreach (var mem in new[] { "mem0", "mem1" })
+            File.WriteAllText(Path.Combine(tree, "sys/bus/cxl/devices", mem, "numa_node"), "-1\n");
+        var host = ClassifiedHost.From(TopologyReader.Read(tree));
+        var b = Assert.Single(Planner.Plan(host, QemuCommandLine.Parse(["qemu-system-x86_64", "-object", "memory-backend-ram,id=m,size=64M,host-mem-type=cxl-ram"]),
+            new PlanOptions([1], "--cpus")).Backends);
+        Assert.Equal([2, 3], b.HostNodes);
+        Assert.Contains(b.Why, w => w.Contains("tie at 20: all taken"));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using CsCheck;
+using Hostmem;
 using Hostmem.Qemu;
 using Xunit;
 
@@ -92,5 +94,83 @@ public class HmatConversionTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => HmatUnits.FitLatenciesNs([0, 100]));
         Assert.Throws<ArgumentOutOfRangeException>(() => HmatUnits.FitBandwidthsMBps([0, 100]));
+    }
+
+    [Theory]
+    [InlineData("30721024")] // QEMU: "Bandwidth 30721024 between initiator=0 and target=1 should be 1MB aligned"
+    [InlineData("1.5K")]
+    [InlineData("1048577")]
+    public void Bandwidth_that_is_not_1_MiB_aligned_is_refused_with_a_hint(string text)
+    {
+        var e = Assert.Throws<UserError>(() => HmatUnits.ParseBandwidth(text, "-numa hmat-lb"));
+        Assert.Contains("not a multiple of 1 MiB/s", e.Problem);
+        Assert.Contains("M (MiB/s)", e.Hint);
+    }
+
+    [Theory]
+    [InlineData("1048576", 1UL)]
+    [InlineData("0.5G", 512UL)]
+    [InlineData("1.5M", null)] // 1572864 B/s: not a whole MiB
+    [InlineData("2T", 2UL << 20)]
+    public void Aligned_bandwidth_in_any_unit_reads_as_whole_MiB_per_second(string text, ulong? mibps)
+    {
+        if (mibps is null) { Assert.Throws<UserError>(() => HmatUnits.ParseBandwidth(text, "x")); return; }
+        Assert.Equal(mibps.Value, HmatUnits.ParseBandwidth(text, "x") >> 20);
+    }
+
+    // ------------------------------------------------------------ properties of the table fitting
+
+    static readonly Gen<ulong> AnyMBps = Gen.OneOf(Gen.ULong[1, 64], Gen.ULong[1, 300_000], Gen.ULong[1, HmatUnits.MaxBandwidthMBps]);
+    static readonly Gen<ulong> AnyNs = Gen.OneOf(Gen.ULong[1, 300], Gen.ULong[1, 2_000_000], Gen.ULong[1, HmatUnits.MaxLatencyNs]);
+
+    [Fact]
+    public void Any_bandwidth_table_comes_out_encodable_nonzero_and_within_half_a_unit()
+    {
+        AnyMBps.List[1, 6].Sample(raw =>
+        {
+            var fit = HmatUnits.FitBandwidthsMBps(raw);
+            Assert.Equal(raw.Count, fit.Count);
+            Assert.True(HmatUnits.BandwidthsEncodable(fit.Select(v => v << 20)), string.Join(",", raw));
+            Assert.All(fit, v => Assert.InRange(v, 1UL, HmatUnits.MaxBandwidthMBps));
+            Assert.All(fit, v => Assert.Equal(v, HmatUnits.ParseBandwidth(HmatUnits.FormatBandwidthMBps(v), "x") >> 20)); // 1 MiB aligned, exact
+            if (HmatUnits.BandwidthsEncodable(raw.Select(v => v << 20))) Assert.Equal(raw, fit);
+            // one power-of-two unit for the whole table, each value at most half of it away (never 0: raised to the unit)
+            Assert.True(Powers(2).Any(u => Within(fit, raw, u)), $"{string.Join(",", raw)} -> {string.Join(",", fit)}");
+        }, iter: 2000);
+    }
+
+    [Fact]
+    public void Any_latency_table_comes_out_encodable_nonzero_and_within_half_a_unit()
+    {
+        AnyNs.List[1, 6].Sample(raw =>
+        {
+            var fit = HmatUnits.FitLatenciesNs(raw);
+            Assert.True(HmatUnits.LatenciesEncodable(fit), string.Join(",", raw));
+            Assert.All(fit, v => Assert.InRange(v, 1UL, HmatUnits.MaxLatencyNs));
+            if (HmatUnits.LatenciesEncodable(raw)) Assert.Equal(raw, fit);
+            Assert.True(Powers(10).Any(u => Within(fit, raw, u)), $"{string.Join(",", raw)} -> {string.Join(",", fit)}");
+        }, iter: 2000);
+    }
+
+    static ulong Diff(ulong a, ulong b) => a > b ? a - b : b - a;
+
+    static IEnumerable<ulong> Powers(ulong radix)
+    {
+        for (ulong u = 1; u <= HmatUnits.MaxBandwidthMBps; u *= radix) yield return u;
+    }
+
+    // Every fitted value a multiple of unit, at most half a unit from its input; an input below the unit becomes the unit.
+    static bool Within(IReadOnlyList<ulong> fit, IReadOnlyList<ulong> raw, ulong unit) =>
+        fit.Zip(raw).All(p => p.First % unit == 0 && (p.Second < unit ? p.First == unit : Diff(p.First, p.Second) <= unit / 2));
+
+    [Fact]
+    public void Latencies_qemu_would_truncate_are_not_encodable_in_any_order()
+    {
+        // QEMU takes 100 then 323601 (the base drops to 1 after the check) and writes 323601 mod 65536 = 61457 into the table
+        Assert.False(HmatUnits.LatenciesEncodable([100, 323601]));
+        Assert.False(HmatUnits.LatenciesEncodable([323601, 100]));
+        Assert.Equal([100UL, 323600UL], HmatUnits.FitLatenciesNs([100, 323601]));
+        Assert.False(HmatUnits.LatenciesEncodable([323600, 92]));
+        Assert.True(HmatUnits.LatenciesEncodable([100, 323600]));
     }
 }

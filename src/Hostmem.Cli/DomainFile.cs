@@ -1,0 +1,78 @@
+using System.Text;
+
+namespace Hostmem.Cli;
+
+/// <summary>Reading a domain file as text and replacing it atomically: a temporary file beside it, then rename(2).</summary>
+public static class DomainFile
+{
+    static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    static readonly byte[] Bom = [0xEF, 0xBB, 0xBF];
+
+    /// <summary>The file's text (without a byte order mark) and whether it had one.</summary>
+    public static (string Text, bool Bom) Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            if (Directory.Exists(path)) throw new UserError($"{path}: a folder, not a domain file", "give the domain's XML file: virsh dumpxml DOMAIN > DOMAIN.xml");
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException) { throw new UserError($"{path}: no such file", "give the domain's XML file: virsh dumpxml DOMAIN > DOMAIN.xml"); }
+        catch (DirectoryNotFoundException) { throw new UserError($"{path}: no such file", "give the domain's XML file: virsh dumpxml DOMAIN > DOMAIN.xml"); }
+        catch (UnauthorizedAccessException) { throw new UserError($"{path}: permission denied", "run as a user who can read it, or give a copy"); }
+        catch (IOException e) { throw new UserError($"{path}: cannot read it ({e.Message})", "give a readable domain XML file"); }
+        bool bom = bytes.AsSpan().StartsWith(Bom);
+        try
+        {
+            return (Strict.GetString(bytes, bom ? 3 : 0, bytes.Length - (bom ? 3 : 0)), bom);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new UserError($"{path}: not UTF-8 text, so not a libvirt domain", "give the domain's XML: virsh dumpxml DOMAIN > DOMAIN.xml");
+        }
+    }
+
+    /// <summary>The file --in-place would replace (a symlink's target) and its mode; a read-only file is refused, even for root.</summary>
+    public static (string Target, UnixFileMode Mode) CheckReplaceable(string path)
+    {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("hostmem runs on Linux");
+        var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        var mode = File.GetUnixFileMode(target);
+        if ((mode & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0)
+            throw new UserError($"{path}: read-only (mode {Convert.ToString((int)mode, 8)}): not replaced",
+                $"make it writable first (chmod u+w {path}), or leave out --in-place and redirect stdout to another file");
+        return (target, mode);
+    }
+
+    public static byte[] Encode(string text, bool bom) => bom ? [.. Bom, .. Strict.GetBytes(text)] : Strict.GetBytes(text);
+
+    /// <summary>
+    /// Replaces the file (the target of a symlink, not the link) with <paramref name="bytes"/>: written to a temporary file
+    /// in the same folder, flushed, given the original's mode, then renamed over it, so a reader sees the old file or the
+    /// new one, never half of it. A file without write permission is refused (even for root), and on any failure the
+    /// original is left as it was.
+    /// </summary>
+    public static void ReplaceAtomically(string path, byte[] bytes)
+    {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("hostmem runs on Linux");
+        var (target, mode) = CheckReplaceable(path);
+        string dir = Path.GetDirectoryName(target)!;
+        string temp = Path.Combine(dir, $".{Path.GetFileName(target)}.hostmem-{Environment.ProcessId}.tmp");
+        try
+        {
+            using (var f = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                f.Write(bytes);
+                f.Flush(flushToDisk: true);
+            }
+            File.SetUnixFileMode(temp, mode);
+            File.Move(temp, target, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw new UserError($"{path}: cannot replace it ({e.Message}); the original is unchanged",
+                $"hostmem writes a temporary file in {dir} and renames it: that folder must be writable; or leave out --in-place and redirect stdout");
+        }
+    }
+}

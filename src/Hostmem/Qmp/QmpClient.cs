@@ -1,0 +1,206 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Hostmem.Qmp;
+
+/// <summary>A QMP command QEMU answered with an error (e.g. CommandNotFound on an older QEMU).</summary>
+public sealed class QmpCommandException(string command, string errorClass, string description)
+    : Exception($"{command}: {errorClass}: {description}")
+{
+    public string Command { get; } = command;
+    public string ErrorClass { get; } = errorClass;
+    public string Description { get; } = description;
+}
+
+/// <summary>
+/// A small QMP client over a unix socket: connect, read the greeting, leave negotiation mode with qmp_capabilities,
+/// then one command at a time (asynchronous events in between are skipped). Every wait is bounded by the time-out;
+/// every failure to reach a QMP server is a <see cref="UserError"/> with a hint.
+/// </summary>
+public sealed class QmpClient : IDisposable
+{
+    readonly Socket socket;
+    readonly StreamReader reader;
+    readonly Stream stream;
+    readonly string path;
+
+    QmpClient(Socket socket, string path, QmpVersion version, int? peerPid)
+    {
+        this.socket = socket;
+        this.path = path;
+        stream = new NetworkStream(socket, ownsSocket: false);
+        reader = new StreamReader(stream, new UTF8Encoding(false));
+        Version = version;
+        PeerPid = peerPid;
+    }
+
+    /// <summary>QEMU's version from the greeting.</summary>
+    public QmpVersion Version { get; private set; }
+
+    /// <summary>The process that listens on the socket (SO_PEERCRED), as this process's PID namespace sees it; null when
+    /// it is in a namespace this one cannot see.</summary>
+    public int? PeerPid { get; }
+
+    /// <summary>Connects and greets. <paramref name="abstractName"/>: a Linux abstract socket name (chardev abstract=on).</summary>
+    public static QmpClient Connect(string path, TimeSpan timeout, bool abstractName = false)
+    {
+        if (!abstractName && !File.Exists(path))
+            throw new UserError(Directory.Exists(path) ? $"{path} is a folder, not a QMP socket" : $"no QMP socket at {path}",
+                "give the path of QEMU's QMP socket: the PATH of -qmp unix:PATH,server=on,wait=off (or of a -chardev socket used by -mon mode=control)");
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            using (var cts = new CancellationTokenSource(timeout))
+            {
+                try
+                {
+                    socket.ConnectAsync(new UnixDomainSocketEndPoint(abstractName ? "\0" + path : path), cts.Token).AsTask().GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new UserError($"QMP socket {path} did not accept a connection within {Seconds(timeout)}",
+                        "QMP serves one client at a time: another client (libvirt, a script) may hold it; or give --timeout more seconds");
+                }
+            }
+            socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
+            socket.SendTimeout = (int)timeout.TotalMilliseconds;
+            var client = new QmpClient(socket, path, new QmpVersion(null, null), PeerPidOf(socket));
+            client.Greet(timeout);
+            return client;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw e.SocketErrorCode switch
+            {
+                SocketError.ConnectionRefused => new UserError($"QMP socket {path} refused the connection: nothing listens there, or it is not a socket",
+                    "check that QEMU still runs and give the socket of its -qmp option"),
+                SocketError.AccessDenied => new UserError($"no permission to connect to QMP socket {path}",
+                    "run hostmem status as the user that runs QEMU (or root); status only reads"),
+                _ => new UserError($"cannot connect to QMP socket {path}: {e.Message}", "check the path and that QEMU still runs"),
+            };
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    void Greet(TimeSpan timeout)
+    {
+        var line = ReadLine("QMP greeting", timeout);
+        QmpGreeting? greeting = null;
+        try { greeting = JsonSerializer.Deserialize(line, QmpJson.Default.QmpGreeting); }
+        catch (JsonException) { }
+        if (greeting?.Qmp is null)
+            throw new UserError($"{path} is not a QMP socket: it said '{Shorten(line)}'",
+                line.StartsWith("QEMU ", StringComparison.Ordinal)
+                    ? "that is the human monitor (HMP, -monitor); give the socket of -qmp (or of -mon mode=control)"
+                    : "give the socket of QEMU's -qmp option");
+        Version = greeting.Qmp.Version ?? new QmpVersion(null, null);
+        Execute("qmp_capabilities");
+    }
+
+    /// <summary>Runs a command; returns its "return" value.</summary>
+    public JsonElement Execute(string command, Dictionary<string, string>? arguments = null)
+    {
+        var request = JsonSerializer.SerializeToUtf8Bytes(new QmpRequest(command, arguments), QmpJson.Default.QmpRequest);
+        try
+        {
+            stream.Write(request);
+            stream.Write("\n"u8);
+            stream.Flush();
+        }
+        catch (IOException e)
+        {
+            throw new UserError($"QMP socket {path} closed while sending {command}: {e.InnerException?.Message ?? e.Message}", "check that QEMU still runs");
+        }
+        while (true)
+        {
+            var line = ReadLine($"answer to {command}", TimeSpan.FromMilliseconds(socket.ReceiveTimeout));
+            using var doc = ParseJson(line, command);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || root.TryGetProperty("event", out _)) continue;
+            if (root.TryGetProperty("return", out var value)) return value.Clone();
+            if (root.TryGetProperty("error", out var error))
+            {
+                var e = error.Deserialize(QmpJson.Default.QmpError);
+                throw new QmpCommandException(command, e?.Class ?? "GenericError", e?.Desc ?? "");
+            }
+        }
+    }
+
+    /// <summary>Runs a command and reads its answer as <typeparamref name="T"/> (source-generated metadata).</summary>
+    public T Execute<T>(string command, JsonTypeInfo<T> type, Dictionary<string, string>? arguments = null)
+    {
+        var value = Execute(command, arguments);
+        try
+        {
+            return value.Deserialize(type) ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new UserError($"QEMU's answer to {command} is not what QMP documents: {e.Message}", "report this with your QEMU version (hostmem knows QEMU 7.2 to 10)");
+        }
+    }
+
+    /// <summary>An HMP command through QMP's human-monitor-command; returns its text.</summary>
+    public string Human(string commandLine) =>
+        Execute("human-monitor-command", QmpJson.Default.String, new Dictionary<string, string> { ["command-line"] = commandLine });
+
+    JsonDocument ParseJson(string line, string command)
+    {
+        try { return JsonDocument.Parse(line); }
+        catch (JsonException) { throw new UserError($"QMP socket {path} sent something that is not JSON after {command}: '{Shorten(line)}'", "give the socket of QEMU's -qmp option"); }
+    }
+
+    string ReadLine(string what, TimeSpan timeout)
+    {
+        string? line;
+        try { line = reader.ReadLine(); }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+        {
+            throw new UserError($"no {what} from {path} within {Seconds(timeout)}",
+                what.Contains("greeting", StringComparison.Ordinal)
+                    ? "QMP serves one client at a time: another client (libvirt, a script) may hold it; QEMU also greets only after preallocating memory: give --timeout more seconds"
+                    : "QEMU may be busy: give --timeout more seconds");
+        }
+        catch (IOException e)
+        {
+            throw new UserError($"QMP socket {path} failed while waiting for the {what}: {e.InnerException?.Message ?? e.Message}", "check that QEMU still runs");
+        }
+        return line ?? throw new UserError($"QMP socket {path} closed the connection before the {what}",
+            "QMP serves one client at a time: another client may hold it, or QEMU is exiting");
+    }
+
+    static int? PeerPidOf(Socket socket)
+    {
+        // struct ucred { pid_t pid; uid_t uid; gid_t gid; } via getsockopt(SOL_SOCKET=1, SO_PEERCRED=17).
+        Span<byte> cred = stackalloc byte[12];
+        try
+        {
+            if (socket.GetRawSocketOption(1, 17, cred) < 4) return null;
+        }
+        catch (SocketException) { return null; }
+        int pid = BitConverter.ToInt32(cred);
+        return pid > 0 ? pid : null;
+    }
+
+    static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.#} s";
+
+    static string Shorten(string s)
+    {
+        s = s.Trim();
+        return s.Length <= 60 ? s : s[..57] + "...";
+    }
+
+    public void Dispose()
+    {
+        reader.Dispose();
+        stream.Dispose();
+        socket.Dispose();
+    }
+}
