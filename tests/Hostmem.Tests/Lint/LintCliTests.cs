@@ -14,9 +14,13 @@ public class LintCliTests
 
     const string Qemu = "qemu-system-x86_64";
     static readonly string[] Clean = [Qemu, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=m,size=64M,host-nodes=1,policy=bind"];
-    static readonly string[] Unaligned = [Qemu, "-M", "q35,hmat=on", "-m", "128M", "-object", "memory-backend-ram,id=m,size=128M",
-        "-numa", "node,nodeid=0,cpus=0,memdev=m", "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=100",
-        "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=1000K"];
+    // A CPU node whose own latency is 0: QEMU starts; the guest has no reference figures (two warnings).
+    static readonly string[] Zero = [Qemu, "-M", "q35,hmat=on", "-m", "128M", "-object", "memory-backend-ram,id=m,size=128M",
+        "-numa", "node,nodeid=0,cpus=0,memdev=m", "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=0",
+        "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=1G"];
+    // One backend in two nodes: QEMU refuses it.
+    static readonly string[] Twice = [Qemu, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=m,size=128M",
+        "-numa", "node,nodeid=0,memdev=m", "-numa", "node,nodeid=1,memdev=m"];
 
     [Fact]
     public void A_clean_line_exits_0_and_says_what_was_checked()
@@ -104,40 +108,55 @@ public class LintCliTests
     [Fact]
     public void Hostmem_qemu_dry_run_lints_the_final_line_on_stderr_and_keeps_stdout_the_line()
     {
-        var (code, stdout, stderr) = HostmemCli.Run(["qemu", "--dry-run", "--guest-numa", "off", "--sysfs", Fixture("cxl-ram-kmem"), "--", .. Unaligned]);
+        var (code, stdout, stderr) = HostmemCli.Run(["qemu", "--dry-run", "--guest-numa", "off", "--sysfs", Fixture("cxl-ram-kmem"), "--", .. Zero]);
         Assert.Equal(0, code);
-        Assert.Equal(string.Join(' ', Unaligned) + "\n", stdout);
-        Assert.Contains("hostmem: lint error hmat-bandwidth-unaligned (argv[11]): bandwidth 1024000 B/s from initiator=0 and target=0 is not a multiple of 1 MiB/s (QEMU will refuse it)\n"
-            + "  fix: write bandwidth=1M\n", stderr);
+        Assert.Equal(string.Join(' ', Zero) + "\n", stdout);
+        Assert.EndsWith("hostmem: lint warning hmat-cpu-node-incomplete (argv[7]): guest node 0 has CPUs and memory, and no latency to itself\n"
+            + "  fix: add -numa hmat-lb,initiator=N,target=N,hierarchy=memory for both data-type=access-latency and access-bandwidth\n"
+            + "hostmem: lint warning hmat-lb-zero (argv[9]): access-latency 0 for initiator=0 and target=0: the guest reads it as no figure\n"
+            + "  fix: write the real figure (latency in ns, bandwidth like 30000M), or leave the entry out\n", stderr);
     }
 
     [Fact]
     public void Hostmem_qemu_strict_refuses_to_start_qemu_with_findings()
     {
         // echo stands in for QEMU: had hostmem exec'd it, stdout would carry the line.
-        var (code, stdout, stderr) = HostmemCli.Run(["qemu", "--strict", "--guest-numa", "off", "--sysfs", Fixture("cxl-ram-kmem"), "--", "echo", .. Unaligned[1..]]);
+        var (code, stdout, stderr) = HostmemCli.Run(["qemu", "--strict", "--guest-numa", "off", "--sysfs", Fixture("cxl-ram-kmem"), "--", "echo", .. Zero[1..]]);
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("hostmem: lint error hmat-bandwidth-unaligned", lines[0]);
-        Assert.Equal("hostmem: 1 lint finding (--strict): QEMU not started", lines[^2]);
+        Assert.StartsWith("hostmem: lint warning hmat-cpu-node-incomplete", lines[0]);
+        Assert.Equal("hostmem: 2 lint findings (--strict): QEMU not started", lines[^2]);
         Assert.StartsWith("hint: ", lines[^1]);
     }
 
     [Fact]
     public void Hostmem_qemu_without_strict_warns_and_starts_qemu_anyway()
     {
-        var (code, stdout, stderr) = HostmemCli.Run(["qemu", "--guest-numa", "off", "--sysfs", Fixture("cxl-ram-kmem"), "--", "echo", .. Unaligned[1..]]);
+        var (code, stdout, stderr) = HostmemCli.Run(["qemu", "--guest-numa", "off", "--sysfs", Fixture("cxl-ram-kmem"), "--", "echo", .. Twice[1..]]);
         Assert.Equal(0, code);
-        Assert.Equal(string.Join(' ', Unaligned[1..]) + "\n", stdout);
-        Assert.Contains("hostmem: lint error hmat-bandwidth-unaligned", stderr);
+        Assert.Equal(string.Join(' ', Twice[1..]) + "\n", stdout);
+        Assert.Contains("hostmem: lint error memdev-used-twice (argv[9]): backend m is already used by guest node 0; guest node 1 uses it again (QEMU will refuse it)\n", stderr);
+    }
+
+    [Fact]
+    public void Hostmem_qemu_no_lint_says_nothing_and_strict_passes_a_clean_line()
+    {
+        var (code, _, stderr) = HostmemCli.Run(["qemu", "--dry-run", "--no-lint", "--guest-numa", "off", "--sysfs", Fixture("cxl-ram-kmem"), "--", .. Zero]);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("lint", stderr);
+        var (code2, stdout2, stderr2) = HostmemCli.Run(["qemu", "--strict", "--cpus", "0", "--sysfs", Fixture("cxl-ram-genport"), "--",
+            "echo", "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram"]);
+        Assert.Equal(0, code2);
+        Assert.DoesNotContain("lint", stderr2);
+        Assert.Contains("-numa node,nodeid=1,memdev=vmem0,initiator=0", stdout2);
     }
 
     [Fact]
     public void Hostmem_qemu_leaves_the_size_of_backends_it_placed_to_the_planner()
     {
         var (code, _, stderr) = HostmemCli.Run(["qemu", "--dry-run", "--guest-numa", "off", "--cpus", "0", "--sysfs", Fixture("two-socket-cxl"), "--",
-            Qemu, "-object", "memory-backend-ram,id=v,size=510M,host-mem-type=cxl-ram", "-object", "memory-backend-ram,id=w,size=254M,host-nodes=2,policy=bind"]);
+            Qemu, "-object", "memory-backend-ram,id=v,size=510M,host-mem-type=cxl-ram,host-mem-nodes=all", "-object", "memory-backend-ram,id=w,size=254M,host-nodes=2,policy=bind"]);
         Assert.Equal(0, code);
         Assert.Contains("warning: size 510 MiB is more than the 508 MiB free on node2 and node3 now", stderr); // the planner's, for v
         Assert.Contains("hostmem: lint warning host-node-low-free (argv[3]): backend w is 254 MiB, and host node 2 has 252 MiB free now\n", stderr);
@@ -156,18 +175,5 @@ public class LintCliTests
         Assert.Equal(2, code2);
         Assert.Equal("", stdout2);
         Assert.StartsWith("hostmem: -numa 'node,cpus=a': Parameter 'cpus'", stderr2);
-    }
-
-    [Fact]
-    public void Hostmem_qemu_no_lint_says_nothing_and_strict_passes_a_clean_line()
-    {
-        var (code, _, stderr) = HostmemCli.Run(["qemu", "--dry-run", "--no-lint", "--guest-numa", "off", "--sysfs", Fixture("cxl-ram-kmem"), "--", .. Unaligned]);
-        Assert.Equal(0, code);
-        Assert.DoesNotContain("lint", stderr);
-        var (code2, stdout2, stderr2) = HostmemCli.Run(["qemu", "--strict", "--cpus", "0", "--sysfs", Fixture("cxl-ram-genport"), "--",
-            "echo", "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram"]);
-        Assert.Equal(0, code2);
-        Assert.DoesNotContain("lint", stderr2);
-        Assert.Contains("-numa node,nodeid=1,memdev=vmem0,initiator=0", stdout2);
     }
 }
