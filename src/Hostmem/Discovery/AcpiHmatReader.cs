@@ -22,7 +22,7 @@ public static class AcpiHmatReader
     {
         ArgumentNullException.ThrowIfNull(fs);
         var path = fs.Sys("firmware/acpi/tables/HMAT");
-        if (!File.Exists(path)) return (null, AcpiTableEvidence.Absent);
+        if (!fs.Exists(path)) return (null, AcpiTableEvidence.Absent);
         var hmat = fs.TryReadPrivileged(path);
         if (hmat is null) return (null, AcpiTableEvidence.NotReadable);
         var srat = fs.TryReadPrivileged(fs.Sys("firmware/acpi/tables/SRAT"));
