@@ -31,6 +31,7 @@ public static class TopologyTable
                 (Backing(host, c), null));
         }
         nodes.Write(t);
+        WriteHmat(t, host);
 
         if (host.Nodes.Any(n => n.MemorySideCaches.Count > 0))
         {
@@ -100,6 +101,29 @@ public static class TopologyTable
             w.WriteLine($"  {label} [{d.Code}] {d.Message}");
             w.WriteLine($"    fix: {d.Hint}");
         }
+    }
+
+    /// <summary>The ACPI HMAT's every initiator × target (sysfs shows only each node's nearest initiator above).</summary>
+    private static void WriteHmat(Terminal t, HostTopology host)
+    {
+        var w = t.Writer;
+        if (host.HmatEvidence == AcpiTableEvidence.NotReadable)
+        {
+            w.WriteLine();
+            w.WriteLine(t.Dim("HMAT: /sys/firmware/acpi/tables/HMAT is root-only; run as root to see every initiator's figures (above: each node's nearest initiator only)"));
+            return;
+        }
+        if (host.Hmat is not { } m) return;
+        w.WriteLine();
+        var table = new Table("HMAT INITIATOR", "TARGET", "LATENCY r/w ns", "BANDWIDTH r/w MB/s");
+        var ports = m.Domains.Where(d => d.IsGenericPort).ToDictionary(d => d.Pxm, d => d.PortHandle);
+        foreach (var l in m.Localities)
+            table.Add(l.InitiatorNode is { } i ? $"node{N(i)}" : $"pxm{l.InitiatorPxm}",
+                l.TargetIsPort ? $"port {ports.GetValueOrDefault(l.TargetPxm) ?? "?"} (pxm{l.TargetPxm})" : l.TargetNode is { } tn ? $"node{N(tn)}" : $"pxm{l.TargetPxm}",
+                l.Unreachable ? "unreachable" : $"{Opt(l.ReadLatencyNs)}/{Opt(l.WriteLatencyNs)}",
+                l.Unreachable ? "unreachable" : $"{Opt(l.ReadBandwidthMBps)}/{Opt(l.WriteBandwidthMBps)}");
+        table.Write(t);
+        foreach (var d in m.Diagnostics) w.WriteLine(t.Dim($"  HMAT: {d}"));
     }
 
     private static string Backing(HostTopology host, NodeClassification c)

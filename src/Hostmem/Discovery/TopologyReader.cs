@@ -17,6 +17,7 @@ public static class TopologyReader
         var cxl = CxlReader.Read(fs);
         var dax = DaxReader.Read(fs);
         var (windows, evidence) = CxlWindowReader.Read(fs, cxl);
+        var (hmat, hmatEvidence) = AcpiHmatReader.Read(fs, nodes);
         return new HostTopology
         {
             SysRoot = fs.SysRoot,
@@ -28,6 +29,8 @@ public static class TopologyReader
             NvdimmRegions = DaxReader.ReadNvdimm(fs),
             CxlWindows = windows,
             CxlWindowEvidence = evidence,
+            Hmat = hmat,
+            HmatEvidence = hmatEvidence,
             ReadProblems = [.. fs.Problems],
         };
     }

@@ -14,7 +14,31 @@ public sealed record TopologyReport(
     CxlReport Cxl,
     IReadOnlyList<DaxReport> Dax,
     IReadOnlyList<TierReport> Tiers,
+    HmatReport Hmat,
     IReadOnlyList<DiagnosticReport> Diagnostics);
+
+/// <summary>The ACPI HMAT read whole: <c>table</c> is readable, not-readable (root only) or absent.</summary>
+public sealed record HmatReport(
+    string Table,
+    int? Revision,
+    bool NodesProven,
+    IReadOnlyList<HmatDomainReport> Domains,
+    IReadOnlyList<HmatLocalityReport> Matrix,
+    IReadOnlyList<string> Diagnostics);
+
+public sealed record HmatDomainReport(uint Pxm, int? Node, bool Cpus, bool Memory, bool GenericInitiator, bool GenericPort, string? PortHandle);
+
+public sealed record HmatLocalityReport(
+    uint InitiatorPxm,
+    int? InitiatorNode,
+    uint TargetPxm,
+    int? TargetNode,
+    string TargetKind,
+    ulong? ReadLatencyNs,
+    ulong? WriteLatencyNs,
+    ulong? ReadBandwidthMbps,
+    ulong? WriteBandwidthMbps,
+    bool Unreachable);
 
 public sealed record NodeReport(
     int Node,
@@ -90,7 +114,25 @@ public static class TopologyReportBuilder
             Cxl(host),
             [.. host.Dax.Select(Dax)],
             [.. host.Tiers.Select(t => new TierReport(t.Id, t.AdistanceStart, t.Nodes))],
+            Hmat(host),
             [.. diagnostics.Select(Diagnostic)]);
+
+    public static string EvidenceName(AcpiTableEvidence e) => e switch
+    {
+        AcpiTableEvidence.Readable => "readable",
+        AcpiTableEvidence.NotReadable => "not-readable",
+        _ => "absent",
+    };
+
+    private static HmatReport Hmat(HostTopology host)
+    {
+        var m = host.Hmat;
+        return new HmatReport(EvidenceName(host.HmatEvidence), m?.Revision, m?.NodesProven == true,
+            m is null ? [] : [.. m.Domains.Select(d => new HmatDomainReport(d.Pxm, d.Node, d.HasCpus, d.HasMemory, d.IsGenericInitiator, d.IsGenericPort, d.PortHandle))],
+            m is null ? [] : [.. m.Localities.Select(l => new HmatLocalityReport(l.InitiatorPxm, l.InitiatorNode, l.TargetPxm, l.TargetNode,
+                l.TargetIsPort ? "generic-port" : "memory", l.ReadLatencyNs, l.WriteLatencyNs, l.ReadBandwidthMBps, l.WriteBandwidthMBps, l.Unreachable))],
+            m?.Diagnostics ?? []);
+    }
 
     private static NodeReport Node(NumaNode n, NodeClassification c) => new(
         n.Id, n.Online, c.Type.Name(), n.Tier, n.Cpus, n.MemTotalBytes, n.MemFreeBytes,

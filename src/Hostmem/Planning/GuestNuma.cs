@@ -9,7 +9,7 @@ namespace Hostmem.Planning;
 public enum GuestNumaMode { Off, Auto }
 
 /// <summary>Where a guest node's latency and bandwidth came from.</summary>
-public enum FiguresSource { None, HostAccess1, HostAccess0, CxlRegion, CommandLine, UserEntries }
+public enum FiguresSource { None, HostAccess1, HostAccess0, CxlRegion, CommandLine, UserEntries, AcpiHmat }
 
 /// <summary>One guest NUMA node as the plan sees it: what backs it, the figures the guest gets, the tier it will land in.</summary>
 public sealed record GuestNodePlan
@@ -193,7 +193,8 @@ public static class GuestNuma
             }
 
         // Figures.
-        foreach (var n in nodes) (n.Perf, n.From) = Figures(host, n, options);
+        int? hmatInitiator = HmatInitiator(host.Host, cpuNodes, nodes, notes);
+        foreach (var n in nodes) (n.Perf, n.From) = Figures(host, n, options, hmatInitiator);
         var cpuGuestNodes = ordered.Where(n => n.HasCpus).ToList();
         var reference = cpuGuestNodes.Select(n => n.Perf).FirstOrDefault(p => p is not null);
         var userLb = command.Numa("hmat-lb").Select(e => (I: (int?)e.Initiator, T: (int?)e.Target, Lat: e.DataType?.EndsWith("latency", StringComparison.Ordinal) == true)).ToList();
@@ -346,9 +347,32 @@ public static class GuestNuma
         return best is { } r && r > 10 ? r : 20; // a remote distance must be > 10 or the guest ignores the SLIT
     }
 
-    /// <summary>The host's figures for a guest node: access1 then access0 of its host nodes (the slowest when several),
-    /// else its CXL region's, else --latency/--bandwidth for its type.</summary>
-    static (MemoryPerformance?, FiguresSource) Figures(ClassifiedHost host, Node n, PlanOptions options)
+    /// <summary>
+    /// The host node whose row of the ACPI HMAT every guest CPU node takes, when that is provable: the process's CPUs
+    /// (QEMU's vCPU threads) all sit on one host node. QEMU has no per-vCPU affinity option, so with CPUs on several host
+    /// nodes a guest CPU node's vCPUs may run on any of them: no guest CPU node can be tied to one host initiator, and
+    /// each keeps the figures of the target's nearest initiator (sysfs access1), as before; a note says when the matrix
+    /// shows that this matters.
+    /// </summary>
+    static int? HmatInitiator(HostTopology host, IReadOnlyList<int> cpuNodes, List<Node> nodes, List<string> notes)
+    {
+        if (host.Hmat is not { NodesProven: true } m) return null;
+        if (cpuNodes.Count == 1) return cpuNodes[0];
+        var differ = nodes.SelectMany(n => n.HostNodes).Distinct().Order()
+            .Where(t => cpuNodes.Select(c => m.Between(c, t)).OfType<HmatLocality>().Where(l => l.IsComplete)
+                .Select(l => (l.ReadLatencyNs, l.WriteLatencyNs, l.ReadBandwidthMBps, l.WriteBandwidthMBps)).Distinct().Count() > 1)
+            .ToList();
+        if (differ.Count > 0)
+            notes.Add($"the host's ACPI HMAT gives host {string.Join(", ", differ.Select(t => "node" + t))} different figures from each of host "
+                + $"{string.Join(", ", cpuNodes.Select(c => "node" + c))}, where this process's CPUs are; QEMU does not pin vCPUs, so guest CPU nodes get "
+                + "each target's nearest-initiator figures (sysfs access1); run under one socket's CPUs (taskset -c, or --cpus) for that socket's figures");
+        return null;
+    }
+
+    /// <summary>The host's figures for a guest node: the ACPI HMAT's from <paramref name="hmatInitiator"/> when the table
+    /// has them, else access1 then access0 of its host nodes (the slowest when several), else its CXL region's, else
+    /// --latency/--bandwidth for its type.</summary>
+    static (MemoryPerformance?, FiguresSource) Figures(ClassifiedHost host, Node n, PlanOptions options, int? hmatInitiator)
     {
         if (n.Type is { } type && options.LatencyNs.TryGetValue(type, out ulong lat) && options.BandwidthMBps.TryGetValue(type, out ulong bw))
         {
@@ -358,8 +382,23 @@ public static class GuestNuma
         var hostNodes = n.HostNodes.Select(host.Host.Node).OfType<NumaNode>().ToList();
         if (hostNodes.Count == 0) return (null, FiguresSource.None);
         var perNode = new List<(MemoryPerformance Perf, FiguresSource From)>();
+        var fromMatrix = new List<string>();
         foreach (var h in hostNodes)
         {
+            // sysfs shows the nearest initiator's figures; the ACPI HMAT adds the others' (cross-socket) when QEMU's
+            // threads are known to run elsewhere.
+            if (hmatInitiator is { } init && !(h.BestAccess?.Initiators.Contains(init) ?? false))
+            {
+                if (host.Host.Hmat?.Between(init, h.Id) is { IsComplete: true } cell)
+                {
+                    perNode.Add((new MemoryPerformance(U32(cell.ReadLatencyNs), U32(cell.WriteLatencyNs), U32(cell.ReadBandwidthMBps), U32(cell.WriteBandwidthMBps)), FiguresSource.AcpiHmat));
+                    continue;
+                }
+                if (h.BestAccess is { } best && host.Host.Nodes.Count(x => x.HasCpus) > 1)
+                    fromMatrix.Add($"host node{h.Id}: the ACPI HMAT has no figures from host node{init} (this process's CPUs) for it"
+                        + (host.Host.Hmat!.Localities.Any(l => l.TargetIsPort) ? " (for CXL memory the table describes the host bridge's generic port, not the memory)" : "")
+                        + $", so it gets its nearest initiator's ({(best.Initiators.Count > 0 ? string.Join(",", best.Initiators.Select(x => "node" + x)) : "not named by sysfs")})");
+            }
             if (h.Access1 is { IsComplete: true } a1) perNode.Add((MemoryPerformance.From(a1), FiguresSource.HostAccess1));
             else if (h.Access0 is { IsComplete: true } a0) perNode.Add((MemoryPerformance.From(a0), FiguresSource.HostAccess0));
             else if (RegionOf(host.Host, h.Id) is { } r && (r.Access1 ?? r.Access0) is { IsComplete: true } ra) perNode.Add((MemoryPerformance.From(ra), FiguresSource.CxlRegion));
@@ -368,10 +407,13 @@ public static class GuestNuma
         var worst = new MemoryPerformance(perNode.Max(p => p.Perf.ReadLatencyNs), perNode.Max(p => p.Perf.WriteLatencyNs),
             perNode.Min(p => p.Perf.ReadBandwidthMBps), perNode.Min(p => p.Perf.WriteBandwidthMBps));
         if (!worst.IsUsable) return (null, FiguresSource.None);
-        n.Why.Add($"figures from {string.Join(", ", hostNodes.Zip(perNode, (h, p) => $"host node{h.Id} {Name(p.From)}"))}"
+        n.Why.Add($"figures from {string.Join(", ", hostNodes.Zip(perNode, (h, p) => $"host node{h.Id} {Name(p.From)}" + (p.From == FiguresSource.AcpiHmat ? $" (initiator host node{hmatInitiator})" : "")))}"
             + (hostNodes.Count > 1 ? " (the slowest of them)" : ""));
+        n.Why.AddRange(fromMatrix);
         return (worst, perNode[0].From);
     }
+
+    static uint U32(ulong? v) => (uint)Math.Min(v ?? 0, uint.MaxValue);
 
     static CxlRegion? RegionOf(HostTopology host, int node)
     {
@@ -386,6 +428,7 @@ public static class GuestNuma
         FiguresSource.CxlRegion => "cxl-region",
         FiguresSource.CommandLine => "command-line",
         FiguresSource.UserEntries => "user",
+        FiguresSource.AcpiHmat => "acpi-hmat",
         _ => "none",
     };
 }

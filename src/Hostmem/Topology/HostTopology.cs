@@ -14,6 +14,9 @@ public sealed record HostTopology
     /// <summary>CXL fixed memory windows, from /proc/iomem or the ACPI CEDT; see <see cref="CxlWindowEvidence"/>.</summary>
     public IReadOnlyList<CxlWindow> CxlWindows { get; init; } = [];
     public required WindowEvidence CxlWindowEvidence { get; init; }
+    /// <summary>The ACPI HMAT's full initiator × target matrix; null unless <see cref="HmatEvidence"/> is Readable.</summary>
+    public HmatMatrix? Hmat { get; init; }
+    public AcpiTableEvidence HmatEvidence { get; init; } = AcpiTableEvidence.Absent;
     /// <summary>Whether the kernel has the memory_tiering interface at all (Linux >= 6.1).</summary>
     public bool HasMemoryTiering { get; init; }
     public IReadOnlyList<ReadProblem> ReadProblems { get; init; } = [];
