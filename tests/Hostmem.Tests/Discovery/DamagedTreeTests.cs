@@ -74,7 +74,7 @@ public class DamagedTreeTests
     [Fact]
     public void Folder_that_is_not_a_sysfs_is_one_user_error()
     {
-        var empty = Directory.CreateTempSubdirectory("hostmem-empty-").FullName;
+        var empty = Scratch.Folder("hostmem-empty-");
         var e = Assert.Throws<UserError>(() => TopologyReader.Read(empty));
         Assert.Contains("not a sysfs tree", e.Problem);
         Assert.Throws<UserError>(() => TopologyReader.Read("/no/such/dir"));

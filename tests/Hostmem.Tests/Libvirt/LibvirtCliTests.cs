@@ -7,7 +7,7 @@ namespace Hostmem.Tests.Libvirt;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix file modes
 public sealed class LibvirtCliTests : IDisposable
 {
-    readonly string dir = Directory.CreateTempSubdirectory("hostmem-libvirt-cli-").FullName;
+    readonly string dir = Scratch.Folder("hostmem-libvirt-cli-");
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 

@@ -62,7 +62,7 @@ public class LibvirtQemuParityTests(ITestOutputHelper output)
             domain = domain.Replace("<vcpu placement='static'>", "<vcpu placement='static' cpuset='1'>", StringComparison.Ordinal);
             cpus = ["--cpus", "1"];
         }
-        string dir = Directory.CreateTempSubdirectory("hostmem-libvirt-parity-").FullName;
+        string dir = Scratch.Folder("hostmem-libvirt-parity-");
         string input = Path.Combine(dir, "in.xml"), applied = Path.Combine(dir, "vm.xml");
         File.WriteAllText(input, domain);
         var (code, xml, stderr) = HostmemCli.Run(["libvirt", "apply", "--sysfs", Fixture(fixture), .. cells.SelectMany(c => new[] { "--cell", c }), input]);
@@ -91,7 +91,7 @@ public class LibvirtQemuParityTests(ITestOutputHelper output)
     public void Libvirts_own_formatting_of_the_result_is_left_as_it_is()
     {
         var (applied, _) = Domains.Apply("two-socket-cxl", Domains.TwoCells);
-        string dir = Directory.CreateTempSubdirectory("hostmem-libvirt-dump-").FullName;
+        string dir = Scratch.Folder("hostmem-libvirt-dump-");
         string path = Path.Combine(dir, "vm2.xml");
         File.WriteAllText(path, applied);
         string dumped = LibvirtQemuDriver.DefineAndDump(path, Trees.Project("two-socket-cxl"), "vm2");

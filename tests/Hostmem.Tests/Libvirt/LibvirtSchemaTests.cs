@@ -48,7 +48,7 @@ public class LibvirtSchemaTests
             };
         var (result, _) = Domains.Apply(fixture, xml, options, cells);
         Assert.NotEqual(xml, result);
-        string path = Path.Combine(Directory.CreateTempSubdirectory("hostmem-libvirt-schema-").FullName, "vm.xml");
+        string path = Path.Combine(Scratch.Folder("hostmem-libvirt-schema-"), "vm.xml");
         File.WriteAllText(path, result);
         return path;
     }

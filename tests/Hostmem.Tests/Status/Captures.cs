@@ -20,7 +20,7 @@ public sealed record Capture(string Name, ProcessFiles Files, IReadOnlyList<QmpM
 
     public static Capture Load(string name)
     {
-        var proc = Directory.CreateTempSubdirectory("hostmem-status-proc-").FullName;
+        var proc = Scratch.Folder("hostmem-status-proc-");
         var pidFolder = Path.Combine(proc, "4242");
         Directory.CreateDirectory(pidFolder);
         foreach (var f in new[] { "cmdline", "numa_maps", "maps" })

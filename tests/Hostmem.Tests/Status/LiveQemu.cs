@@ -1,3 +1,4 @@
+using Hostmem.Tests.Support;
 using System.Diagnostics;
 using System.Net.Sockets;
 
@@ -27,7 +28,7 @@ public sealed class LiveQemu : IDisposable
 
     public LiveQemu(string binary, IEnumerable<string> args, Monitor monitor = Monitor.Qmp)
     {
-        Folder = Directory.CreateTempSubdirectory("hostmem-status-").FullName;
+        Folder = Scratch.Folder("hostmem-status-");
         QmpSocket = Path.Combine(Folder, "qmp.sock");
         var psi = new ProcessStartInfo(binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in new[] { "-S", "-accel", "tcg", "-display", "none", "-nodefaults" }.Concat(args)) psi.ArgumentList.Add(a);

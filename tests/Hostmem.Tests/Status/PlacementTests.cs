@@ -1,3 +1,4 @@
+using Hostmem.Tests.Support;
 using Hostmem.Status;
 using Xunit;
 
@@ -216,7 +217,7 @@ public class ProcessFilesTests
     [Fact]
     public void A_process_folder_without_numa_maps_means_a_kernel_without_numa()
     {
-        var proc = Directory.CreateTempSubdirectory("hostmem-status-proc-").FullName;
+        var proc = Scratch.Folder("hostmem-status-proc-");
         Directory.CreateDirectory(Path.Combine(proc, "7"));
         var e = Assert.Throws<UserError>(() => new ProcessFiles(7, proc).ReadNumaMaps());
         Assert.Equal($"{proc}/7/numa_maps does not exist: this kernel was built without NUMA support (CONFIG_NUMA)", e.Problem);

@@ -13,7 +13,7 @@ namespace Hostmem.Tests.Support;
 public static class LibvirtQemuDriver
 {
     const string Driver = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so";
-    static readonly Lazy<string> Root = new(() => Directory.CreateTempSubdirectory("hostmem-libvirt-embed-").FullName);
+    static readonly Lazy<string> Root = new(() => Scratch.Folder("hostmem-libvirt-embed-"));
     static readonly Lock Gate = new(); // one embedded driver per root at a time
 
     /// <summary>Why the driver cannot run here; null when it can.</summary>

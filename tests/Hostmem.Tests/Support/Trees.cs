@@ -31,7 +31,7 @@ public static class Trees
     /// <summary>A private writable copy of a tree, for tests that damage it.</summary>
     public static string CopyOf(string tree)
     {
-        var dest = Directory.CreateTempSubdirectory("hostmem-test-copy-").FullName;
+        var dest = Scratch.Folder("hostmem-test-copy-");
         Run("cp", "-a", tree + "/.", dest);
         return dest;
     }
@@ -40,7 +40,7 @@ public static class Trees
     private static string Unpack(string archive) => Extracted.GetOrAdd(archive, a =>
     {
         if (!File.Exists(a)) throw new FileNotFoundException($"fixture {a} is missing");
-        var dest = Directory.CreateTempSubdirectory("hostmem-test-tree-").FullName;
+        var dest = Scratch.Folder("hostmem-test-tree-");
         Run("tar", "-xf", a, "-C", dest);
         var entries = Directory.GetFileSystemEntries(dest);
         if (entries.Length == 1 && Directory.Exists(entries[0]) && !Directory.Exists(Path.Combine(dest, "sys")))
