@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hostmem.Cli.Output;
 
 namespace Hostmem.Cli;
 
@@ -7,6 +8,38 @@ public static class Cli
 {
     public static int Run(RootCommand root, string[] args)
     {
+        StandardStreams.Install();
+        try
+        {
+            return Invoke(root, args);
+        }
+        catch (UserError e)
+        {
+            return Refuse(e.Problem, e.Hint);
+        }
+        catch (OutputFailed e)
+        {
+            // A reader that stopped reading (| head -1) is not worth a message; a closed or full stdout is.
+            return e.Reason is null || e.Stream == "stderr" ? 2
+                : Refuse($"cannot write to {e.Stream}: {e.Reason}", "give hostmem somewhere to write: a terminal, a pipe or a file on a disk with room");
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("HOSTMEM_DEBUG") is null or "" or "0")
+        {
+            // Every expected failure is a UserError; anything else is a bug, still said in one line.
+            return Refuse($"internal error: {e.GetType().Name}: {OneLine(e.Message)}",
+                "this is a bug in hostmem: please report it with the command line; HOSTMEM_DEBUG=1 shows where it happened");
+        }
+    }
+
+    static int Invoke(RootCommand root, string[] args)
+    {
+        RawArguments.CheckUtf8(args);
+        // System.CommandLine takes at most 100,000 words for an argument and calls the next one
+        // "unrecognized"; say what the limit is instead.
+        int dash = Array.IndexOf(args, "--");
+        if (dash >= 0 && args.Length - dash - 1 > ArgumentArity.OneOrMore.MaximumNumberOfValues)
+            throw new UserError($"the QEMU command line has {args.Length - dash - 1} words; hostmem reads at most {ArgumentArity.OneOrMore.MaximumNumberOfValues}",
+                "shorten the command line (e.g. fewer -numa or -object options, or a -readconfig file)");
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -16,20 +49,21 @@ public static class Cli
             var message = parse.CommandResult.Command == root && error.Message.StartsWith("Required command", StringComparison.Ordinal)
                 ? $"no command given: choose one of {string.Join(", ", root.Subcommands.Select(c => c.Name))}"
                 : OneLine(error.Message);
-            Console.Error.WriteLine($"hostmem: {message}");
-            Console.Error.WriteLine($"hint: see '{commandName} --help'");
-            return 2;
+            return Refuse(message, $"see '{commandName} --help'");
         }
+        return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>Says what is wrong and how to fix it on stderr (quietly nothing when stderr itself is gone); exit 2.</summary>
+    static int Refuse(string problem, string hint)
+    {
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            Console.Error.WriteLine($"hostmem: {problem}");
+            Console.Error.WriteLine($"hint: {hint}");
         }
-        catch (UserError e)
-        {
-            Console.Error.WriteLine($"hostmem: {e.Problem}");
-            Console.Error.WriteLine($"hint: {e.Hint}");
-            return 2;
-        }
+        catch (OutputFailed) { }
+        return 2;
     }
 
     private static string OneLine(string message) =>

@@ -36,11 +36,29 @@ public static class DomainFile
     public static (string Target, UnixFileMode Mode) CheckReplaceable(string path)
     {
         if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("hostmem runs on Linux");
-        var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-        var mode = File.GetUnixFileMode(target);
+        // A pipe (--in-place <(virsh dumpxml vm1)) or a device has nothing to replace: say so before anything is printed.
+        if (Sysfs.FileKind.IsRegular(path) is not true)
+            throw new UserError($"{path}: not a regular file, so --in-place cannot replace it",
+                "leave out --in-place and redirect stdout to a file: hostmem libvirt apply DOMAIN.xml > NEW.xml");
+        string target;
+        UnixFileMode mode;
+        try
+        {
+            target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+            mode = File.GetUnixFileMode(target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserError($"{path}: cannot replace it ({e.Message.Split('\n')[0]})", "leave out --in-place and redirect stdout to another file");
+        }
         if ((mode & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0)
             throw new UserError($"{path}: read-only (mode {Convert.ToString((int)mode, 8)}): not replaced",
                 $"make it writable first (chmod u+w {path}), or leave out --in-place and redirect stdout to another file");
+        // The new file is written beside it and renamed over it: the folder must take a new file (checked now, not after the plan).
+        string dir = Path.GetDirectoryName(target)!;
+        if (!NativeExec.CanWrite(dir))
+            throw new UserError($"{path}: its folder {dir} is not writable: not replaced",
+                $"hostmem writes a temporary file in {dir} and renames it over the original; or leave out --in-place and redirect stdout");
         return (target, mode);
     }
 

@@ -101,7 +101,7 @@ public static class LibvirtCommand
             }
             else
             {
-                using var stdout = Console.OpenStandardOutput();
+                using var stdout = StandardStreams.Stdout();
                 stdout.Write(DomainFile.Encode(result, bom));
                 if (!changed) stderr.Writer.WriteLine($"hostmem: {path} already has this plan: written unchanged");
             }

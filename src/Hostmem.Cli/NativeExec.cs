@@ -22,6 +22,9 @@ internal static partial class NativeExec
     [LibraryImport("libc", EntryPoint = "sigprocmask")]
     private static partial int SigProcMask(int how, byte[] set, IntPtr oldset);
 
+    /// <summary>Whether this process may create files in <paramref name="dir"/> (access(2) W_OK|X_OK: real uid, as the kernel checks it).</summary>
+    public static bool CanWrite(string dir) => Access(dir, 2 | XOk) == 0;
+
     /// <summary>The file execvp would run for <paramref name="program"/>, or null.</summary>
     public static string? Resolve(string program)
     {
@@ -50,6 +53,8 @@ internal static partial class NativeExec
         SigProcMask(SigSetMask, new byte[128], IntPtr.Zero);
         Execve(path, words, Environ());
         int errno = Marshal.GetLastPInvokeError();
+        if (Directory.Exists(file))
+            return new UserError($"cannot start {file}: a folder, not a program", "give the QEMU binary after '--', e.g. /usr/bin/qemu-system-x86_64");
         return new UserError($"cannot start {file}: {Marshal.GetPInvokeErrorMessage(errno)}",
             errno == 13 ? $"make {file} executable (chmod +x) or give another QEMU binary" : "check the QEMU binary after '--'");
     }

@@ -47,7 +47,7 @@ public static class TopologyCommand
                 utf8.CopyTo(bytes, 0);
                 bytes[^1] = (byte)'\n';
                 Console.Out.Flush();
-                using var stdout = Console.OpenStandardOutput();
+                using var stdout = StandardStreams.Stdout();
                 stdout.Write(bytes);
             }
             else

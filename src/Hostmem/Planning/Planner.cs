@@ -94,6 +94,9 @@ public static class Planner
             throw new UserError($"{name}: {stray}= without {TypeKey}=",
                 $"add {TypeKey}=TYPE ({ValidTypes}) or remove {stray}=");
         }
+        // The guest node hostmem adds names the backend (-numa node,memdev=ID); QEMU itself refuses a backend without one.
+        if (string.IsNullOrEmpty(b.Id))
+            throw new UserError($"{b.QomType} with {TypeKey}=: Parameter 'id' is missing", "give the backend an id, e.g. -object memory-backend-ram,id=mem1,size=8G,host-mem-type=cxl-ram");
         if (b.Options.Contains("host-nodes") || b.Options.Contains("policy"))
             throw new UserError($"{name}: '{TypeKey}=' and 'host-nodes='/'policy=' are incompatible",
                 $"remove host-nodes= and policy= and let hostmem choose ({NodesKey}=all|nearest, {PolicyKey}=bind|preferred|interleave), or remove {TypeKey}=");

@@ -112,6 +112,10 @@ public sealed class JsonOptions : IQemuOptions
             case JsonArray a:
                 foreach (var v in a) Touch(v);
                 break;
+            // Strings are unescaped on first use: a lone surrogate ("\ud800") would throw later, outside this parse.
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                v.GetValue<string>();
+                break;
         }
     }
 

@@ -13,8 +13,9 @@ public sealed class RecordedTree : IDisposable
 
     private RecordedTree(string root) => Root = root;
 
+    /// <summary>Named like an archive and not a folder (a folder named x.tar.gz is read as a folder).</summary>
     public static bool IsArchive(string path) =>
-        path.EndsWith(".tar.gz", StringComparison.Ordinal) || path.EndsWith(".tgz", StringComparison.Ordinal);
+        !Directory.Exists(path) && path.EndsWith(".tar.gz", StringComparison.Ordinal) || path.EndsWith(".tgz", StringComparison.Ordinal);
 
     public static RecordedTree Extract(string archive)
     {
@@ -26,6 +27,13 @@ public sealed class RecordedTree : IDisposable
             using var file = File.OpenRead(archive);
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
             TarFile.ExtractToDirectory(gzip, root, overwriteFiles: false);
+            // Said here, in the archive's name: SysfsTree.Open would name the temporary folder.
+            if (!Directory.Exists(Path.Combine(root, "sys", "devices", "system")) && !Directory.Exists(Path.Combine(root, "devices", "system")))
+            {
+                TryDelete(root);
+                throw new UserError($"--sysfs {archive}: a tar.gz archive, but not a recorded tree (no sys/devices/system inside)",
+                    "give a recorded tree made by lab/run (tests/fixtures/*.tar.gz: sys/, proc/, meta/) or an unpacked folder");
+            }
             return new RecordedTree(root);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or FormatException)

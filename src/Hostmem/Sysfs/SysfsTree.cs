@@ -28,6 +28,8 @@ public sealed class SysfsTree
     /// </summary>
     public static SysfsTree Open(string dir)
     {
+        if (string.IsNullOrWhiteSpace(dir))
+            throw new UserError("--sysfs is empty", "give the sysfs root (/sys), a recorded tree folder (holding sys/ and proc/) or a tests/fixtures/*.tar.gz archive, or leave --sysfs out for /sys");
         var full = Path.GetFullPath(dir);
         if (File.Exists(full))
             throw new UserError($"--sysfs {dir}: a file, neither a sysfs folder nor a recorded tree archive (.tar.gz)",
@@ -59,6 +61,9 @@ public sealed class SysfsTree
             switch (NativeFile.TryReadAll(path, out var bytes, out var length))
             {
                 case NativeFile.Outcome.Absent:
+                    return null;
+                case NativeFile.Outcome.NotRegular:
+                    Note(path, "not a regular file (a FIFO, socket or device): not read");
                     return null;
                 case NativeFile.Outcome.Read when !StartsWithByteOrderMark(bytes, length):
                     return Utf8.GetString(bytes, 0, length).Trim();
@@ -95,6 +100,9 @@ public sealed class SysfsTree
     /// </summary>
     public byte[]? TryReadPrivileged(string path)
     {
+        // The libc read refuses a FIFO or device where a table should be (File.ReadAllBytes would wait on it for ever).
+        if (OperatingSystem.IsLinux() && !path.Contains('\0'))
+            return NativeFile.TryReadAll(path, out var bytes, out var length) == NativeFile.Outcome.Read ? bytes[..length] : null;
         try { return File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
