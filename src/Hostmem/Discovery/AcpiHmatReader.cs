@@ -115,10 +115,13 @@ public static class AcpiHmatReader
         uint targets = BinaryPrimitives.ReadUInt32LittleEndian(s[16..]);
         ulong baseUnit = BinaryPrimitives.ReadUInt64LittleEndian(s[24..]);
         if (dataType > 5) { diagnostics.Add($"{where}: data type {dataType} is unknown (0-5): skipped"); return; }
-        long need = 32 + 4L * initiators + 4L * targets + 2L * initiators * targets;
-        if (need > s.Length)
+        // Each count is bounded by the structure's length first: initiators × targets of two garbage u32s overflows a long.
+        ulong need = initiators > (uint)s.Length || targets > (uint)s.Length
+            ? ulong.MaxValue
+            : 32 + 4UL * initiators + 4UL * targets + 2UL * initiators * targets;
+        if (need > (ulong)s.Length)
         {
-            diagnostics.Add($"{where}: {initiators} initiator(s) × {targets} target(s) need {need} bytes, the structure has {s.Length}: skipped");
+            diagnostics.Add($"{where}: {initiators} initiator(s) × {targets} target(s) need more than the {s.Length} bytes the structure has: skipped");
             return;
         }
         var initList = s[32..];

@@ -55,8 +55,8 @@ public class HostileInputTests
     public void An_archive_that_is_not_a_tree_is_named_by_its_own_name()
     {
         // Before: "--sysfs /tmp/hostmem-tree-XXXX: not a sysfs tree" (the temporary folder, already deleted).
-        var dir = Directory.CreateTempSubdirectory("hostmem-sweep-").FullName;
-        var archive = Path.Combine(Directory.CreateTempSubdirectory("hostmem-sweep-").FullName, "notes.tar.gz");
+        var dir = Scratch.Folder("hostmem-sweep-");
+        var archive = Path.Combine(Scratch.Folder("hostmem-sweep-"), "notes.tar.gz");
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "not sysfs\n");
         using (var tgz = File.Create(archive))
         using (var gz = new System.IO.Compression.GZipStream(tgz, System.IO.Compression.CompressionLevel.Fastest))
@@ -123,7 +123,7 @@ public class HostileInputTests
     public void In_place_on_a_pipe_is_refused_before_the_plan()
     {
         // Before: FileNotFoundException for '/dev/fd/pipe:[...]' after the plan was printed, stack trace, exit 134.
-        var domain = Path.Combine(Directory.CreateTempSubdirectory("hostmem-sweep-").FullName, "vm1.xml");
+        var domain = Path.Combine(Scratch.Folder("hostmem-sweep-"), "vm1.xml");
         File.WriteAllText(domain, Domains.Plain);
         var r = Shell($"cat '{domain}' | \"$H\" libvirt apply --sysfs \"$F\" --cell 1=cxl-ram:64MiB --in-place /dev/stdin");
         Refused((r.Code, "", r.Err), "/dev/stdin: not a regular file, so --in-place cannot replace it", "leave out --in-place");
@@ -133,7 +133,7 @@ public class HostileInputTests
     public void In_place_in_a_folder_it_cannot_write_is_refused_before_the_plan()
     {
         // Before: the plan on stderr, then "cannot replace it (Access to the path ... is denied)".
-        var dir = Directory.CreateTempSubdirectory("hostmem-sweep-").FullName;
+        var dir = Scratch.Folder("hostmem-sweep-");
         var domain = Path.Combine(dir, "vm1.xml");
         File.WriteAllText(domain, Domains.Plain);
         File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
@@ -158,7 +158,7 @@ public class HostileInputTests
     public void A_stdout_that_cannot_be_written_is_one_line_and_exit_2(string script, string? problem)
     {
         // Before: UnauthorizedAccessException / IOException from the console stream, stack trace, SIGABRT (exit 134).
-        var domain = Path.Combine(Directory.CreateTempSubdirectory("hostmem-sweep-").FullName, "vm1.xml");
+        var domain = Path.Combine(Scratch.Folder("hostmem-sweep-"), "vm1.xml");
         File.WriteAllText(domain, Domains.Plain);
         var r = Shell($"D='{domain}'; {script}");
         if (problem is null) { Assert.Equal(2, r.Code); return; }

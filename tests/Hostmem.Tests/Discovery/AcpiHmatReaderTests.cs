@@ -155,6 +155,23 @@ public class AcpiHmatReaderTests
             TopologyReader.Read(root).Nodes);
     }
 
+    [Theory]
+    [InlineData(0xFFFF_FFFFu, 0xFFFF_FFFFu)]
+    [InlineData(0x8000_0000u, 0x8000_0000u)]
+    [InlineData(1u, 0xFFFF_FFFFu)]
+    public void Locality_counts_that_cannot_fit_are_skipped_with_a_diagnostic(uint initiators, uint targets)
+    {
+        // Found by Garbage_never_throws (seed csIQy1hzz7e1): two garbage counts whose product overflowed a long passed
+        // the length check. Structures start at byte 40: type u16, then length u32 at +4.
+        var (hmat, srat, nodes) = Tables("hmat-two-tier");
+        int at = 40;
+        while (BitConverter.ToUInt16(hmat, at) != 1) at += (int)BitConverter.ToUInt32(hmat, at + 4);
+        BitConverter.TryWriteBytes(hmat.AsSpan(at + 12), initiators);
+        BitConverter.TryWriteBytes(hmat.AsSpan(at + 16), targets);
+        var m = AcpiHmatReader.Parse(hmat, srat, nodes);
+        Assert.Contains(m.Diagnostics, d => d.Contains($"locality structure at offset {at}") && d.Contains("skipped"));
+    }
+
     [Fact]
     public void Garbage_never_throws()
     {
