@@ -17,13 +17,13 @@ public sealed class GuestNumaOptions
 
     public Option<string[]> Latency { get; } = new("--latency")
     {
-        Description = "Latency for memory of TYPE where the host shows none (ns; with --bandwidth for the same TYPE). Repeatable.",
+        Description = "Latency (ns) the guest gets for memory of TYPE, in place of the host's; where the host shows none, give --bandwidth for the same TYPE too. Repeatable.",
         HelpName = "TYPE=NS",
     };
 
     public Option<string[]> Bandwidth { get; } = new("--bandwidth")
     {
-        Description = "Bandwidth for memory of TYPE where the host shows none (MB/s). Repeatable.",
+        Description = "Bandwidth (MB/s) the guest gets for memory of TYPE, in place of the host's; where the host shows none, give --latency for the same TYPE too. Repeatable.",
         HelpName = "TYPE=MBPS",
     };
 

@@ -241,7 +241,8 @@ public static class GuestNuma
             notes.Add($"warning: guest node{t.Node}'s figures overflow the guest kernel's abstract distance (int): it will rank the node ABOVE DRAM (memory_tier{t.KernelTierId}) and demote the wrong way; give it a higher bandwidth or lower latency with --latency/--bandwidth");
         foreach (var n in ordered) if (tiers.TryGetValue(n.Id, out var tp0)) HostTierNote(host.Host, n, tp0);
         // Figures only firmware or an emulator could get wrong by 1000x (picoseconds as ns): pass them on, but say so.
-        foreach (var n in ordered.Where(n => withFigures.Contains(n) && n.From is not (FiguresSource.CommandLine or FiguresSource.UserEntries)))
+        foreach (var n in ordered.Where(n => withFigures.Contains(n) && n.From is not FiguresSource.UserEntries
+                     && !(n.Type is { } t && options.LatencyNs.ContainsKey(t))))
         {
             var lat = Math.Max(n.Perf!.Value.ReadLatencyNs, n.Perf.Value.WriteLatencyNs);
             if (lat >= Classification.TopologyDiagnostics.ImplausibleLatencyNs)
@@ -369,16 +370,36 @@ public static class GuestNuma
         return null;
     }
 
-    /// <summary>The host's figures for a guest node: the ACPI HMAT's from <paramref name="hmatInitiator"/> when the table
-    /// has them, else access1 then access0 of its host nodes (the slowest when several), else its CXL region's, else
-    /// --latency/--bandwidth for its type.</summary>
+    /// <summary>A guest node's figures: the host's (<see cref="HostFigures"/>), with --latency and --bandwidth for its type
+    /// put in their place. Either one alone replaces that half of the host's figures; where the host has none, both are
+    /// needed.</summary>
     static (MemoryPerformance?, FiguresSource) Figures(ClassifiedHost host, Node n, PlanOptions options, int? hmatInitiator)
     {
-        if (n.Type is { } type && options.LatencyNs.TryGetValue(type, out ulong lat) && options.BandwidthMBps.TryGetValue(type, out ulong bw))
+        var (hostPerf, from) = HostFigures(host, n, hmatInitiator);
+        if (n.Type is not { } type) return (hostPerf, from);
+        bool hasLat = options.LatencyNs.TryGetValue(type, out ulong lat), hasBw = options.BandwidthMBps.TryGetValue(type, out ulong bw);
+        if (!hasLat && !hasBw) return (hostPerf, from);
+        if (hostPerf is not { } p)
         {
-            n.Why.Add($"figures from --latency {type.Name()}={lat} --bandwidth {type.Name()}={bw}");
-            return (new MemoryPerformance((uint)lat, (uint)lat, (uint)bw, (uint)bw), FiguresSource.CommandLine);
+            if (hasLat && hasBw)
+            {
+                n.Why.Add($"figures from --latency {type.Name()}={lat} --bandwidth {type.Name()}={bw}");
+                return (new MemoryPerformance((uint)lat, (uint)lat, (uint)bw, (uint)bw), FiguresSource.CommandLine);
+            }
+            n.Why.Add($"--{(hasLat ? "latency" : "bandwidth")} {type.Name()} alone is not used: the host has no figures for this memory, so give both --latency and --bandwidth");
+            return (null, FiguresSource.None);
         }
+        n.Why.Add(hasLat && hasBw ? $"--latency {type.Name()}={lat} and --bandwidth {type.Name()}={bw} replace the host's figures"
+            : hasLat ? $"--latency {type.Name()}={lat} replaces the host's latency (its bandwidth is kept)"
+            : $"--bandwidth {type.Name()}={bw} replaces the host's bandwidth (its latency is kept)");
+        return (new MemoryPerformance(hasLat ? (uint)lat : p.ReadLatencyNs, hasLat ? (uint)lat : p.WriteLatencyNs,
+            hasBw ? (uint)bw : p.ReadBandwidthMBps, hasBw ? (uint)bw : p.WriteBandwidthMBps), FiguresSource.CommandLine);
+    }
+
+    /// <summary>The host's figures for a guest node: the ACPI HMAT's from <paramref name="hmatInitiator"/> when the table
+    /// has them, else access1 then access0 of its host nodes (the slowest when several), else its CXL region's.</summary>
+    static (MemoryPerformance?, FiguresSource) HostFigures(ClassifiedHost host, Node n, int? hmatInitiator)
+    {
         var hostNodes = n.HostNodes.Select(host.Host.Node).OfType<NumaNode>().ToList();
         if (hostNodes.Count == 0) return (null, FiguresSource.None);
         var perNode = new List<(MemoryPerformance Perf, FiguresSource From)>();

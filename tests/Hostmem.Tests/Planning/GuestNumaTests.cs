@@ -185,6 +185,41 @@ public class GuestNumaTests
         Assert.DoesNotContain(sane.Notes, n => n.Contains("not a memory latency", StringComparison.Ordinal));
     }
 
+    static readonly Dictionary<HostMemType, ulong> CxlLatency250 = new() { [HostMemType.CxlRam] = 250 };
+    static readonly Dictionary<HostMemType, ulong> CxlBandwidth20000 = new() { [HostMemType.CxlRam] = 20000 };
+
+    [Fact]
+    public void Latency_alone_replaces_the_hosts_latency_keeps_its_bandwidth_and_silences_the_picosecond_warning()
+    {
+        var plan = Plan("cxl-ram-genport", Auto with { LatencyNs = CxlLatency250 }, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
+        var n = plan.GuestNodes[1];
+        Assert.Equal((250u, 250u, 16000u, 16000u), (n.ReadLatencyNs, n.WriteLatencyNs, n.ReadBandwidthMBps, n.WriteBandwidthMBps));
+        Assert.Equal(FiguresSource.CommandLine, n.FiguresFrom);
+        // 576 * (250+250) / 200 * 524200 / 32000, as the kernel computes it, and a tier below DRAM's.
+        Assert.Equal(184u, n.PredictedTier);
+        Assert.Contains(n.Why, w => w == "--latency cxl-ram=250 replaces the host's latency (its bandwidth is kept)");
+        Assert.DoesNotContain(plan.Notes, x => x.Contains("not a memory latency", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Bandwidth_alone_keeps_the_hosts_latency_and_its_warning()
+    {
+        var plan = Plan("cxl-ram-genport", Auto with { BandwidthMBps = CxlBandwidth20000 }, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
+        var n = plan.GuestNodes[1];
+        Assert.Equal((17350u, 17450u, 20000u, 20000u), (n.ReadLatencyNs, n.WriteLatencyNs, n.ReadBandwidthMBps, n.WriteBandwidthMBps));
+        Assert.Contains(plan.Notes, x => x.StartsWith("warning: guest node1 gets the host's latency of 17450 ns", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void One_figure_alone_is_not_enough_where_the_host_has_none()
+    {
+        var plan = Plan("cxl-ram-kmem", Auto with { LatencyNs = CxlLatency250 }, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
+        var n = plan.GuestNodes[1];
+        Assert.Null(n.ReadLatencyNs);
+        Assert.Equal(FiguresSource.None, n.FiguresFrom);
+        Assert.Contains(n.Why, w => w.StartsWith("--latency cxl-ram alone is not used: the host has no figures", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_users_numa_node_for_the_backend_keeps_its_id_gets_an_initiator_and_user_entries_win()
     {
