@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Hostmem.Cli.Output;
 
 namespace Hostmem.Cli;
@@ -43,11 +44,12 @@ public static class Cli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            var commandName = parse.CommandResult.Command == root ? "hostmem" : $"hostmem {parse.CommandResult.Command.Name}";
+            var command = parse.CommandResult.Command;
+            var commandName = CommandPath(parse.CommandResult);
             // "Unrecognized command or argument 'topolgy'" says more than "Required command was not provided".
             var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-            var message = parse.CommandResult.Command == root && error.Message.StartsWith("Required command", StringComparison.Ordinal)
-                ? $"no command given: choose one of {string.Join(", ", root.Subcommands.Select(c => c.Name))}"
+            var message = command.Subcommands.Count > 0 && error.Message.StartsWith("Required command", StringComparison.Ordinal)
+                ? $"no command given{(command == root ? "" : $" after '{commandName}'")}: choose one of {string.Join(", ", command.Subcommands.Select(c => c.Name))}"
                 : OneLine(error.Message);
             return Refuse(message, $"see '{commandName} --help'");
         }
@@ -64,6 +66,16 @@ public static class Cli
         }
         catch (OutputFailed) { }
         return 2;
+    }
+
+    /// <summary>"hostmem libvirt apply": the whole path, so the hint names a help page that exists.</summary>
+    private static string CommandPath(CommandResult result)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = result; r is CommandResult c; r = c.Parent)
+            names.Add(c.Parent is null ? "hostmem" : c.Command.Name); // the root's own name is the executable's
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     private static string OneLine(string message) =>
