@@ -412,7 +412,7 @@ public static class GuestNuma
             {
                 if (host.Host.Hmat?.Between(init, h.Id) is { IsComplete: true } cell)
                 {
-                    perNode.Add((new MemoryPerformance(U32(cell.ReadLatencyNs), U32(cell.WriteLatencyNs), U32(cell.ReadBandwidthMBps), U32(cell.WriteBandwidthMBps)), FiguresSource.AcpiHmat));
+                    perNode.Add((MemoryPerformance.From(cell), FiguresSource.AcpiHmat));
                     continue;
                 }
                 if (h.BestAccess is { } best && host.Host.Nodes.Count(x => x.HasCpus) > 1)
@@ -433,8 +433,6 @@ public static class GuestNuma
         n.Why.AddRange(fromMatrix);
         return (worst, perNode[0].From);
     }
-
-    static uint U32(ulong? v) => (uint)Math.Min(v ?? 0, uint.MaxValue);
 
     static CxlRegion? RegionOf(HostTopology host, int node)
     {

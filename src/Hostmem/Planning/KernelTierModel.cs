@@ -14,6 +14,10 @@ public readonly record struct MemoryPerformance(uint ReadLatencyNs, uint WriteLa
     public static MemoryPerformance From(AccessCoordinates a) =>
         new(U32(a.ReadLatencyNs), U32(a.WriteLatencyNs), U32(a.ReadBandwidthMBps), U32(a.WriteBandwidthMBps));
 
+    /// <summary>The figures of one ACPI HMAT cell, the same way.</summary>
+    public static MemoryPerformance From(HmatLocality l) =>
+        new(U32(l.ReadLatencyNs), U32(l.WriteLatencyNs), U32(l.ReadBandwidthMBps), U32(l.WriteBandwidthMBps));
+
     static uint U32(ulong? v) => v is { } x ? (uint)Math.Min(x, uint.MaxValue) : 0;
 }
 
