@@ -31,7 +31,7 @@ public static class HostMetrics
     }
 
     /// <summary>The labels every node series carries.</summary>
-    public static (string, string)[] Labels(ClassifiedHost host, NumaNode n) =>
+    static (string, string)[] Labels(ClassifiedHost host, NumaNode n) =>
     [
         ("node", n.Id.ToString(CultureInfo.InvariantCulture)),
         ("type", host.ClassOf(n.Id).Type.Name()),
