@@ -23,6 +23,18 @@ public sealed class PrometheusExportTests
         "-object", "memory-backend-ram,id=plain,size=32M,prealloc=on",
     ];
 
+    /// <summary>Waits until QEMU has preallocated the bound backend: its 16384 pages of 4 KiB show in numa_maps (read
+    /// here, not by hostmem), so the figures do not depend on when the export runs.</summary>
+    static void WaitPreallocated(LiveQemu q)
+    {
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (!q.NumaMaps().Contains("bind:0 anon=16384", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < until, "QEMU did not preallocate its 64 MiB within 60 s");
+            Thread.Sleep(50);
+        }
+    }
+
     static string HostOnly(string tree)
     {
         var text = new PrometheusText();
@@ -74,7 +86,9 @@ public sealed class PrometheusExportTests
         Assert.True(Programs.Exists("qemu-system-x86_64"), "qemu-system-x86_64 is not installed (lab/install-deps installs it)");
         using var a = new LiveQemu(QemuBinaries.Qemu10, Vm("fleet-a"));
         using var b = new LiveQemu(QemuBinaries.Qemu10, Vm("fleet \"b\""), LiveQemu.Monitor.HumanOnly); // no QMP: its command line
-        var (code, stdout, stderr) = HostmemCli.Run("export", "prometheus");
+        WaitPreallocated(a);
+        // QEMU greets on QMP only once preallocation is done: a generous --timeout makes the export wait for it.
+        var (code, stdout, stderr) = HostmemCli.Run("export", "prometheus", "--timeout", "30");
         Assert.True(code == 0, stderr);
         var (lint, said) = Promtool.CheckMetrics(stdout);
         Assert.True(lint == 0 && said.Length == 0, $"promtool exit {lint}: {said}");
@@ -97,8 +111,9 @@ public sealed class PrometheusExportTests
     {
         Assert.True(Programs.Exists("qemu-system-x86_64"), "qemu-system-x86_64 is not installed (lab/install-deps installs it)");
         using var vm = new LiveQemu(QemuBinaries.Qemu10, Vm("fleet-scraped"));
+        WaitPreallocated(vm);
         var dir = Scratch.Folder("hostmem-textfile-");
-        var (code, _, stderr) = HostmemCli.Run("export", "prometheus", "--output", Path.Combine(dir, "hostmem.prom"));
+        var (code, _, stderr) = HostmemCli.Run("export", "prometheus", "--timeout", "30", "--output", Path.Combine(dir, "hostmem.prom"));
         Assert.True(code == 0, stderr);
         Assert.Equal([Path.Combine(dir, "hostmem.prom")], Directory.GetFiles(dir));
         using var exporter = NodeExporter.Start(dir);
