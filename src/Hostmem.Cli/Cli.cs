@@ -56,7 +56,7 @@ public static class Cli
             // "Unrecognized command or argument 'topolgy'" says more than "Required command was not provided".
             var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
             var message = command.Subcommands.Count > 0 && error.Message.StartsWith("Required command", StringComparison.Ordinal)
-                ? $"no command given{(command == root ? "" : $" after '{commandName}'")}: choose one of {string.Join(", ", command.Subcommands.Select(c => c.Name))}"
+                ? $"no command given{(command == root ? "" : $" after '{commandName}'")}: choose one of {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}"
                 : OneLine(error.Message);
             return Refuse(message, $"see '{commandName} --help'");
         }

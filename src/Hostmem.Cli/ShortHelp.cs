@@ -21,6 +21,9 @@ public sealed class ShortHelp(RootCommand root, CommandLineAction fullHelp) : Sy
         help.Action = new ShortHelp(root, help.Action!);
     }
 
+    /// <summary>As the help action it replaces: 'hostmem libvirt apply --help' is help, not a missing DOMAIN.xml.</summary>
+    public override bool ClearsParseErrors => true;
+
     public override int Invoke(ParseResult parse)
     {
         if (parse.CommandResult.Command != root)
