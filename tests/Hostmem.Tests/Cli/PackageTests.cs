@@ -6,7 +6,8 @@ namespace Hostmem.Tests.Cli;
 /// <summary>
 /// scripts/package as an operator meets its result: the .deb built (NativeAOT publish, pages from docs/ by pandoc),
 /// checked by lintian (with packaging/lintian-overrides), installed by dpkg into a scratch root, and the installed
-/// hostmem and manual pages used. One test: the publish is its cost (a few minutes on 2 cores).
+/// hostmem and manual pages used. One test: the NativeAOT publish is its cost (scripts/publish, shared with the nested lab
+/// test under one lock; 3-7 minutes on 2 busy cores).
 /// </summary>
 public class PackageTests
 {
