@@ -19,7 +19,7 @@ public static class Planner
     static readonly string[] OwnKeys = [TypeKey, NodesKey, PolicyKey];
 
     /// <summary>The spellings <c>host-mem-type=</c> accepts, for help and errors.</summary>
-    public const string ValidTypes = "cxl-ram (the RFC's cxlram), dram, hbm, pmem, cxl-pmem, spm, none";
+    public static string ValidTypes { get; } = HostMemTypeNames.ValidList + ", none";
 
     public static MemoryPlan Plan(ClassifiedHost host, QemuCommandLine input, PlanOptions options)
     {
