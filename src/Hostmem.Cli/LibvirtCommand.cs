@@ -76,8 +76,9 @@ public static class LibvirtCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(file)!;
-            var (text, bom) = DomainFile.Read(path);
-            if (parse.GetValue(inPlace)) DomainFile.CheckReplaceable(path); // before anything is printed
+            // --in-place: locked from before the read until the rename (and checked before anything is printed).
+            using var claim = parse.GetValue(inPlace) ? DomainFileClaim.Take(path) : null;
+            var (text, bom) = claim is null ? DomainFile.Read(path) : DomainFile.Decode(claim.Bytes, path);
             var asked = (parse.GetValue(cells) ?? []).Select(CellIntent.ParseOption).ToList();
             var options = guest.Apply(PlanOptions.Default with { GuestNuma = GuestNumaMode.Auto }, parse);
             if (parse.GetValue(cpus) is { } list)
@@ -96,7 +97,7 @@ public static class LibvirtCommand
             bool changed = result != text;
             if (parse.GetValue(inPlace))
             {
-                if (changed) DomainFile.ReplaceAtomically(path, DomainFile.Encode(result, bom));
+                if (changed) DomainFile.ReplaceAtomically(claim!, DomainFile.Encode(result, bom));
                 stderr.Writer.WriteLine(changed ? $"hostmem: {path} updated" : $"hostmem: {path} already has this plan: unchanged");
             }
             else
@@ -138,7 +139,7 @@ public static class LibvirtCommand
             foreach (var why in c.Placement!.Why) w.WriteLine(t.Dim($"  - {why}"));
             foreach (var warn in c.Placement.Warnings) w.WriteLine($"  {t.Yellow("warning")}: {warn}");
         }
-        foreach (var note in plan.Notes)
+        foreach (var note in RepeatedLines.Collapse(plan.Notes))
             w.WriteLine(note.StartsWith("warning: ", StringComparison.Ordinal) ? $"{t.Yellow("warning")}: {note["warning: ".Length..]}" : t.Dim($"note: {note}"));
         QemuCommand.WriteGuestNodes(t, p);
         w.Flush();
