@@ -33,6 +33,7 @@ public static class Planner
         var devdaxTaken = new HashSet<string>(backends.Where(b => b.QomType == "memory-backend-file")
             .Select(b => b.Get("mem-path")).OfType<string>(), StringComparer.Ordinal);
 
+        BackendIds.Check(backends, b => OwnKeys.Any(b.Options.Contains));
         foreach (var b in backends)
         {
             if (!OwnKeys.Any(b.Options.Contains)) continue;
@@ -339,6 +340,7 @@ public static class Planner
     {
         var has = host.Classes.GroupBy(c => c.Type).Select(g => $"{g.Key.Name()} on {Nodes(g.Select(c => c.Node))}");
         string prefix = $"{name}: no {type.Name()} memory on this host (it has {string.Join("; ", has)})";
+        if (OfflineNodes.Explain(host, name, type) is { } offline) return offline;
 
         var devdax = host.Host.Dax.FirstOrDefault(d => d.Mode == DaxMode.Devdax && DaxType(host.Host, d) == type);
         if (devdax is not null)
