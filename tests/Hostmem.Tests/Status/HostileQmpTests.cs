@@ -175,10 +175,11 @@ public class HostileQmpTests
     [Fact]
     public void A_zombie_qemu_is_said_to_have_exited()
     {
-        // A real zombie: a child of sh that exits after sh has become sleep, which never reaps it.
+        // A real zombie: a child of sh that exits once sh has become sleep, which never reaps it (a child that ended
+        // while sh was still sh could be reaped by it).
         var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("/bin/true & echo $!; exec sleep 30");
+        psi.ArgumentList.Add("sleep 0.5 & echo $!; exec sleep 30");
         using var parent = Process.Start(psi)!;
         try
         {
