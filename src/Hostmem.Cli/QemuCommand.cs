@@ -189,7 +189,7 @@ public static class QemuCommand
                     n.HostNodes.Count > 0 ? CpuList.Format(n.HostNodes) : "-",
                     n.ReadLatencyNs is { } rl ? $"{rl}/{n.WriteLatencyNs} ns" : "-",
                     n.ReadBandwidthMBps is { } rb ? $"{rb}/{n.WriteBandwidthMBps} MB/s" : "-",
-                    n.FiguresFrom.Name(), n.PredictedTier is { } tier ? $"memory_tier{tier}" : "-");
+                    n.FiguresFromName, n.PredictedTier is { } tier ? $"memory_tier{tier}" : "-");
             g.Write(t);
             foreach (var n in plan.GuestNodes)
             {
@@ -197,9 +197,16 @@ public static class QemuCommand
                 foreach (var why in n.Why) w.WriteLine(t.Dim($"  - {why}"));
             }
         }
-        foreach (var note in RepeatedLines.Collapse(plan.Notes)) // one warning per guest node: once, with a count
-            w.WriteLine(note.StartsWith("warning: ", StringComparison.Ordinal) ? $"{t.Yellow("warning")}: {note["warning: ".Length..]}" : t.Dim($"note: {note}"));
+        WriteNotes(t, plan.Notes);
         w.Flush();
+    }
+
+    /// <summary>Notes as lines: warnings stand out, the rest is dimmed; the code in brackets is what scripts match. One
+    /// note per guest node of many nodes is said once, with a count (<see cref="RepeatedLines"/>).</summary>
+    internal static void WriteNotes(Terminal t, IEnumerable<PlanNote> notes)
+    {
+        var lines = notes.Select(note => note.IsWarning ? $"{t.Yellow("warning")}: {note.Text} [{note.Code}]" : t.Dim($"note: {note.Text} [{note.Code}]"));
+        foreach (var line in RepeatedLines.Collapse(lines)) t.Writer.WriteLine(line);
     }
 }
 
