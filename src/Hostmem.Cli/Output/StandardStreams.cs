@@ -3,26 +3,67 @@ using System.Text;
 namespace Hostmem.Cli.Output;
 
 /// <summary>
-/// stdout and stderr as hostmem writes them (<see cref="DescriptorStream"/>). A write that fails (stdout closed with >&-,
-/// a full disk, a reader that went away) becomes an <see cref="OutputFailed"/>, which the CLI's edge turns into one line
-/// and exit 2 instead of the runtime's stack trace and abort.
+/// stdout and stderr as hostmem writes them. A write that fails (stdout closed with >&-, a full disk, a reader that went
+/// away) becomes an <see cref="OutputFailed"/>, which the CLI's edge turns into one line and exit 2 instead of the
+/// runtime's stack trace and abort.
 /// </summary>
 public static class StandardStreams
 {
-    /// <summary>Routes Console.Out and Console.Error (and so System.CommandLine's help and errors) through write(2).</summary>
+    /// <summary>Routes Console.Out and Console.Error (and so System.CommandLine's help and errors) through the guard.</summary>
     public static void Install()
     {
-        Console.SetOut(Writer(new DescriptorStream(1, "stdout")));
-        Console.SetError(Writer(new DescriptorStream(2, "stderr")));
+        Console.SetOut(Writer(Open(1), "stdout"));
+        Console.SetError(Writer(Open(2), "stderr"));
     }
 
-    /// <summary>stdout for a single write of bytes (JSON, a domain file), written like Console.Out.</summary>
-    public static Stream Stdout() => new DescriptorStream(1, "stdout");
+    /// <summary>stdout for a single write of bytes (JSON, a domain file), guarded like Console.Out.</summary>
+    public static Stream Stdout() => new Guarded(Open(1), "stdout");
 
-    // Not the runtime's console stream: it sends the terminal's keypad mode sequence (ESC[?1h ESC=) before its first
-    // write to a terminal, escape codes even with NO_COLOR.
-    static TextWriter Writer(Stream s) =>
-        TextWriter.Synchronized(new StreamWriter(s, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });
+    /// <summary>The descriptor as a plain unbuffered stream. The runtime's console stream sends the terminal's keypad
+    /// mode sequence (ESC[?1h ESC=) before its first write to a terminal, escape codes even with NO_COLOR. A closed
+    /// descriptor is found on the first write (EBADF), and said like any other failure.</summary>
+    static Stream Open(int fd) => new DescriptorStream(fd);
+
+    static TextWriter Writer(Stream s, string name) =>
+        TextWriter.Synchronized(new StreamWriter(new Guarded(s, name), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });
+
+    /// <summary>A console stream whose write failures say which stream failed and why.</summary>
+    sealed class Guarded(Stream inner, string name) : Stream
+    {
+        const int EPIPE = 32;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            try { inner.Write(buffer); }
+            // The runtime says EBADF (a closed descriptor) as "access denied"; EPIPE comes as an IOException with errno 32.
+            catch (IOException e) { throw new OutputFailed(name, e.HResult == EPIPE ? null : e.Message.Split('\n')[0]); }
+            catch (UnauthorizedAccessException) { throw new OutputFailed(name, "it is closed"); }
+        }
+
+        public override void Flush()
+        {
+            try { inner.Flush(); }
+            catch (IOException e) { throw new OutputFailed(name, e.HResult == EPIPE ? null : e.Message.Split('\n')[0]); }
+            catch (UnauthorizedAccessException) { throw new OutputFailed(name, "it is closed"); }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
 }
 
 /// <summary>Writing stdout or stderr failed; <see cref="Reason"/> is null for a broken pipe (the reader stopped reading,

@@ -140,6 +140,18 @@ public class GuestModelTests
     }
 
     [Fact]
+    public void More_guest_nodes_than_qemu_takes_are_refused_in_qemus_words()
+    {
+        // QEMU's MAX_NODES is 128 ("Max number of NUMA nodes reached: 128", hw/core/numa.c): node 0 for main RAM plus 127
+        // backends fit, one more does not.
+        string[] Backends(int n) => ["-M", "q35", "-m", "256M", .. Enumerable.Range(0, n).SelectMany(i => new[] { "-object", $"memory-backend-ram,id=v{i},size=2M,host-mem-type=dram" })];
+        var plan = Planner.Plan(Host("hmat-two-tier"), QemuCommandLine.Parse(["qemu-system-x86_64", .. Backends(127)]), Auto);
+        Assert.Equal(128, plan.GuestNodes.Count);
+        var e = Assert.Throws<UserError>(() => Planner.Plan(Host("hmat-two-tier"), QemuCommandLine.Parse(["qemu-system-x86_64", .. Backends(128)]), Auto));
+        Assert.Contains("Max number of NUMA nodes reached: 128", e.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_device_key_that_names_a_backend_is_in_the_one_list()
     {
         // QEMU 10's devices that take a memory backend by id: pc-dimm/nvdimm/virtio-mem (memdev), cxl-type3
@@ -159,8 +171,9 @@ public class GuestModelTests
         Assert.Contains("<latency initiator='0' target='0' type='access' value='80'/>", xml, StringComparison.Ordinal);
         Assert.Contains("<bandwidth initiator='0' target='0' type='access' value='209715200' unit='KiB'/>", xml, StringComparison.Ordinal);
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(xml, "initiator='0' target='0'").Count);
-        // Node 1's figures are the host's (17350/17450 ns, 16000 MB/s = 16384000 KiB/s).
-        Assert.Contains("<latency initiator='0' target='1' type='read' value='17350'/>", xml, StringComparison.Ordinal);
+        // Node 1's figures are the host's (17350/17450 ns, 16000 MB/s = 16384000 KiB/s), its latencies as one access figure
+        // (the mean, 17400): the user's access-latency table would be zeroed for node 0 by a read-latency table (lab: rl=0).
+        Assert.Contains("<latency initiator='0' target='1' type='access' value='17400'/>", xml, StringComparison.Ordinal);
         Assert.Contains("<bandwidth initiator='0' target='1' type='access' value='16384000' unit='KiB'/>", xml, StringComparison.Ordinal);
         var dram = plan.Plan.GuestNodes.Single(n => n.GuestNode == 0);
         Assert.Equal((80u, 200u * 1024), (dram.ReadLatencyNs!.Value, dram.ReadBandwidthMBps!.Value)); // 209715200 KiB/s = 204800 MiB/s
