@@ -11,6 +11,7 @@ public static class Cli
     public static int Run(string[] args, Func<string?, RootCommand> tree)
     {
         StandardStreams.Install();
+        Interrupts.Install();
         try
         {
             // The one answer that needs no command tree at all.
@@ -68,8 +69,8 @@ public static class Cli
     {
         try
         {
-            Console.Error.WriteLine($"hostmem: {problem}");
-            Console.Error.WriteLine($"hint: {hint}");
+            Console.Error.WriteLine($"hostmem: {ShortWords(problem)}");
+            Console.Error.WriteLine($"hint: {ShortWords(hint)}");
         }
         catch (OutputFailed) { }
         return 2;
@@ -83,6 +84,16 @@ public static class Cli
             names.Add(c.Parent is null ? "hostmem" : c.Command.Name); // the root's own name is the executable's
         names.Reverse();
         return string.Join(' ', names);
+    }
+
+    const int LongestWord = 200;
+
+    /// <summary>An error line quotes the argument it is about; a 120 KB argument is shown by its start and its length,
+    /// so the line stays one that a terminal and a log can hold.</summary>
+    internal static string ShortWords(string line)
+    {
+        if (line.Length <= LongestWord) return line;
+        return string.Join(' ', line.Split(' ').Select(w => w.Length <= LongestWord ? w : $"{w[..(LongestWord / 2)]}...[{w.Length} characters]"));
     }
 
     private static string OneLine(string message) =>

@@ -9,7 +9,8 @@ namespace Hostmem.Cli;
 /// process's affinity beside it, overridden by --cpus.</summary>
 public sealed record HostInput(ClassifiedHost Host, PlanOptions Options)
 {
-    public static HostInput Read(string sysfs, string? cpus)
+    /// <summary><paramref name="claimDevdax"/>: a real start, which keeps the devdax devices it chooses (<see cref="DevdaxClaims"/>).</summary>
+    public static HostInput Read(string sysfs, string? cpus, bool claimDevdax = false)
     {
         RecordedTree? archive = RecordedTree.IsArchive(sysfs) ? RecordedTree.Extract(sysfs) : null;
         try
@@ -17,6 +18,7 @@ public sealed record HostInput(ClassifiedHost Host, PlanOptions Options)
             var tree = SysfsTree.Open(archive?.Root ?? sysfs);
             var options = ProcessAffinity.Read(tree);
             var host = ClassifiedHost.From(TopologyReader.Read(tree));
+            options = options with { DevdaxClaims = DevdaxClaims.Read(tree, host.Host, keep: claimDevdax) };
             if (cpus is not null) options = options with { Cpus = ParseCpus(cpus), CpusSource = "--cpus" };
             return new HostInput(host, options);
         }

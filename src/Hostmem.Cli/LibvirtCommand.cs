@@ -76,8 +76,9 @@ public static class LibvirtCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(file)!;
-            var (text, bom) = DomainFile.Read(path);
-            if (parse.GetValue(inPlace)) DomainFile.CheckReplaceable(path); // before anything is printed
+            // --in-place: locked from before the read until the rename (and checked before anything is printed).
+            using var claim = parse.GetValue(inPlace) ? DomainFileClaim.Take(path) : null;
+            var (text, bom) = claim is null ? DomainFile.Read(path) : DomainFile.Decode(claim.Bytes, path);
             var asked = (parse.GetValue(cells) ?? []).Select(CellIntent.ParseOption).ToList();
             var options = guest.Apply(PlanOptions.Default with { GuestNuma = GuestNumaMode.Auto }, parse);
             if (parse.GetValue(cpus) is { } list)
@@ -96,7 +97,7 @@ public static class LibvirtCommand
             bool changed = result != text;
             if (parse.GetValue(inPlace))
             {
-                if (changed) DomainFile.ReplaceAtomically(path, DomainFile.Encode(result, bom));
+                if (changed) DomainFile.ReplaceAtomically(claim!, DomainFile.Encode(result, bom));
                 stderr.Writer.WriteLine(changed ? $"hostmem: {path} updated" : $"hostmem: {path} already has this plan: unchanged");
             }
             else

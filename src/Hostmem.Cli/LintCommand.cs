@@ -71,6 +71,12 @@ public static class LintCommand
                 throw new UserError(dash < 0 ? "no '--' before the QEMU command line" : "words between 'hostmem lint' and '--' that are not hostmem options",
                     "write hostmem's options, then '--', then the QEMU command line: hostmem lint -- qemu-system-x86_64 -m 8G ...");
             var cmd = QemuCommandLine.Parse(argv);
+            if (HelpRequest.Find(cmd) is { } help)
+            {
+                // QEMU prints the help and starts nothing: nothing to lint, nothing wrong.
+                Console.Error.WriteLine($"hostmem: {help.Display} asks QEMU for help: nothing to lint");
+                return 0;
+            }
             string? cpuText = parse.GetValue(cpus);
             string root = parse.GetValue(sysfs)!;
             HostInput? input = parse.GetValue(noHost) ? null : HostInput.Read(root, cpuText);

@@ -32,6 +32,9 @@ public static class PlanCommand
             if (dash < 0 || parse.Tokens.Count - dash - 1 != argv.Length)
                 throw new UserError(dash < 0 ? "no '--' before the QEMU command line" : "words between 'hostmem plan' and '--' that are not hostmem options",
                     "write hostmem's options, then '--', then the QEMU command line: hostmem plan -- qemu-system-x86_64 -m 8G ...");
+            if (HelpRequest.Find(QemuCommandLine.Parse(argv)) is { } help)
+                throw new UserError($"{help.Display} asks QEMU for help: there is nothing to plan",
+                    "run the line with QEMU itself, or with 'hostmem qemu --' (which passes a help request on unchanged)");
             var plan = QemuCommand.Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, o => guest.Apply(o, parse));
             Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(plan), PlanJsonContext.Default.PlanJson));
             return 0;

@@ -87,7 +87,9 @@ public static class QemuCommand
             if (dash < 0 || parse.Tokens.Count - dash - 1 != argv.Length)
                 throw new UserError(dash < 0 ? "no '--' before the QEMU command line" : "words between 'hostmem qemu' and '--' that are not hostmem options",
                     "write hostmem's options, then '--', then the QEMU command line: hostmem qemu --dry-run -- qemu-system-x86_64 -m 8G ...");
-            var (plan, input) = Prepare(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, o => guest.Apply(o, parse));
+            if (HelpRequest.Find(QemuCommandLine.Parse(argv)) is { } help)
+                return PassHelpOn(argv, help, parse.GetValue(dryRun), parse.GetValue(json) || parse.GetValue(format) == "json");
+            var (plan, input) = Prepare(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, o => guest.Apply(o, parse), start: !parse.GetValue(dryRun));
             var stderr = Terminal.Stderr();
             if (parse.GetValue(dryRun))
             {
@@ -100,11 +102,20 @@ public static class QemuCommand
                     Console.Out.WriteLine(ShellQuote.Join(final));
                 return 0;
             }
-            foreach (var w in plan.Warnings) stderr.Writer.WriteLine($"hostmem: warning: {w}");
+            foreach (var w in RepeatedLines.Collapse(plan.Warnings)) stderr.Writer.WriteLine($"hostmem: warning: {w}");
             if (!parse.GetValue(noLint)) Lint(stderr, plan, input, parse.GetValue(strict));
             throw NativeExec.Exec(plan.ToArgv());
         });
         return command;
+    }
+
+    /// <summary>A line that asks QEMU for help (-machine q35,help) goes to QEMU as it is: QEMU prints the help and exits.</summary>
+    static int PassHelpOn(string[] argv, QemuArgument help, bool dryRun, bool json)
+    {
+        Console.Error.WriteLine($"hostmem: {help.Display} asks QEMU for help: the command line goes to QEMU unchanged");
+        if (!dryRun) throw NativeExec.Exec(argv);
+        Console.Out.WriteLine(json ? JsonSerializer.Serialize(argv, QemuJson.Default.StringArray) : ShellQuote.Join(argv));
+        return 0;
     }
 
     /// <summary>Reads the host (a folder or a .tar.gz tree), the process's affinity beside it, and plans.</summary>
@@ -112,10 +123,10 @@ public static class QemuCommand
         Prepare(sysfs, cpus, argv, adjust).Plan;
 
     /// <summary>The plan and the host it was made for (lint checks the final line against the same host).</summary>
-    internal static (MemoryPlan Plan, HostInput Input) Prepare(string sysfs, string? cpus, IReadOnlyList<string> argv, Func<PlanOptions, PlanOptions>? adjust)
+    internal static (MemoryPlan Plan, HostInput Input) Prepare(string sysfs, string? cpus, IReadOnlyList<string> argv, Func<PlanOptions, PlanOptions>? adjust, bool start = false)
     {
         var cmd = QemuCommandLine.Parse(argv);
-        var input = HostInput.Read(sysfs, cpus);
+        var input = HostInput.Read(sysfs, cpus, claimDevdax: start); // a start keeps the devdax devices it chooses until QEMU ends
         var options = adjust is null ? input.Options : adjust(input.Options);
         return (Planner.Plan(input.Host, cmd, options), input with { Options = options });
     }
@@ -190,11 +201,12 @@ public static class QemuCommand
         w.Flush();
     }
 
-    /// <summary>Notes as lines: warnings stand out, the rest is dimmed; the code in brackets is what scripts match.</summary>
+    /// <summary>Notes as lines: warnings stand out, the rest is dimmed; the code in brackets is what scripts match. One
+    /// note per guest node of many nodes is said once, with a count (<see cref="RepeatedLines"/>).</summary>
     internal static void WriteNotes(Terminal t, IEnumerable<PlanNote> notes)
     {
-        foreach (var note in notes)
-            t.Writer.WriteLine(note.IsWarning ? $"{t.Yellow("warning")}: {note.Text} [{note.Code}]" : t.Dim($"note: {note.Text} [{note.Code}]"));
+        var lines = notes.Select(note => note.IsWarning ? $"{t.Yellow("warning")}: {note.Text} [{note.Code}]" : t.Dim($"note: {note.Text} [{note.Code}]"));
+        foreach (var line in RepeatedLines.Collapse(lines)) t.Writer.WriteLine(line);
     }
 }
 

@@ -48,8 +48,8 @@ public static class StatusCommand
             Reads only. Needs no more privilege than reading that process's /proc files (its user, or root) and
             connecting to its QMP socket; QMP is asked only query-memdev and 'info ramblock'.
 
-            Exit status: 0 every page on its backend's nodes, 1 pages outside their backend's host-nodes (or a
-            mapping whose policy is not what QEMU asked for), 2 bad input (no such process, not QEMU, no
+            Exit status: 0 every page checked and on its backend's nodes, 1 pages outside their backend's host-nodes
+            (or a mapping whose policy is not what QEMU asked for, or a backend whose placement is unknown), 2 bad input (no such process, not QEMU, no
             permission, not a QMP socket).
 
             Examples:
@@ -83,7 +83,7 @@ public static class StatusCommand
                 Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(report), StatusJsonContext.Default.StatusJson));
             else
                 StatusTable.Write(Terminal.Stdout(), report);
-            return report.HasProblem ? 1 : 0;
+            return report.HasProblem || report.HasUnknownPlacement ? 1 : 0;
         });
         return command;
     }

@@ -20,7 +20,8 @@ public static class TopologyTable
             var c = analysed.ClassOf(n.Id);
             var a = n.BestAccess;
             nodes.Add(
-                (N(n.Id), null),
+                // A node missing from node/online has no usable memory: said in its row.
+                (n.Online ? N(n.Id) : $"{N(n.Id)} offline", n.Online ? null : new Func<string, string>(t.Yellow)),
                 (c.Type.Name(), c.Type == HostMemType.Dram ? null : t.Cyan),
                 (n.Tier is { } tier ? N(tier) : "-", null),
                 (n.HasCpus ? ShortCpuList(n.Cpus) : "-", null),

@@ -37,6 +37,7 @@ internal static class NodeReader
                 Access1 = ReadAccess(fs, dir, "access1"),
                 MemorySideCaches = ReadCaches(fs, Path.Combine(dir, "memory_side_cache")),
                 MemoryRanges = ReadMemoryRanges(fs, dir, blockSize),
+                HugePages = HugePageReader.Read(fs, dir),
             });
         }
         return nodes;

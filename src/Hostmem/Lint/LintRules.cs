@@ -28,6 +28,30 @@ public static class LintRules
         "add -object memory-backend-ram,id=ID,size=SIZE, or correct the id",
         Rejects);
 
+    public static readonly LintRule ObjectIdDuplicate = new("object-id-duplicate", E,
+        "two -object options with one id",
+        "QEMU refuses a second object with an id already taken; hostmem qemu would also plan the two backends as two guest nodes",
+        "give each -object its own id=",
+        Rejects);
+
+    public static readonly LintRule ObjectIdInvalid = new("object-id-invalid", E,
+        "an -object id that is not a QEMU identifier",
+        "QEMU takes ids of letters, digits, '-', '.' and '_', starting with a letter, and refuses any other (an escaped comma, id=m,,x, included)",
+        "rename it: a letter first, then letters, digits, '-', '.' or '_' (e.g. id=mem1), and every memdev= that names it",
+        Rejects);
+
+    public static readonly LintRule HugetlbSizeUnaligned = new("hugetlb-size-unaligned", E,
+        "a hugetlb memfd backend whose size is not a multiple of its huge page size",
+        "a hugetlbfs file grows only in whole huge pages: QEMU cannot size the memfd and refuses to start",
+        "make size= a multiple of hugetlbsize= (e.g. size=4M with hugetlbsize=2M)",
+        Rejects);
+
+    public static readonly LintRule HugetlbNoFreePages = new("hugetlb-no-free-pages", E,
+        "a hugetlb memfd backend bound to nodes without enough free huge pages of its size",
+        "huge pages come only from the pools set aside in advance: with too few free on the host QEMU cannot map the backend; with too few on the bound nodes the guest gets SIGBUS (is killed) when it touches the memory",
+        "reserve huge pages on the node first (echo N > /sys/devices/system/node/nodeX/hugepages/hugepages-SIZEkB/nr_hugepages), bind to a node that has them, or drop hugetlb=on",
+        Depends, NeedsHost: true);
+
     // ---- emulated CXL
 
     public static readonly LintRule CxlType3EmulatedRam = new("cxl-type3-emulated-ram", W,
@@ -178,6 +202,12 @@ public static class LintRules
         "use 10 for a node to itself and more than 10 between nodes (20 is the usual remote value)",
         Rejects);
 
+    public static readonly LintRule NumaDistanceTooLarge = new("numa-distance-too-large", E,
+        "a -numa dist value above 255",
+        "a NUMA distance is one byte in the ACPI SLIT (QEMU reads val= as uint8_t) and QEMU refuses a larger one",
+        "write a distance from 10 to 255 (ACPI gives 255 the meaning 'unreachable')",
+        Rejects);
+
     public static readonly LintRule NumaLocalDistance = new("numa-local-distance", E,
         "a node's distance to itself other than 10",
         "QEMU refuses a local distance other than 10",
@@ -274,11 +304,11 @@ public static class LintRules
 
     public static IReadOnlyList<LintRule> All { get; } =
     [
-        CxlMemdevAlsoNumaNode, MemdevUsedTwice, MemdevNotFound,
+        CxlMemdevAlsoNumaNode, MemdevUsedTwice, MemdevNotFound, ObjectIdDuplicate, ObjectIdInvalid, HugetlbSizeUnaligned, HugetlbNoFreePages,
         CxlType3EmulatedRam, CxlType3Kvm, CxlWithoutNuma, CxlHypervisorCpu, CxlOff, CxlNoWindow,
         HmatDisabled, HmatCpuNodeIncomplete, HmatCpuNodesDiffer, HmatNodeIncomplete, HmatLbZero, HmatLbZeroedByTable, HmatBandwidthUnaligned,
         HmatLbDuplicate, HmatLbUnencodable, HmatInitiatorNoCpus, HmatCacheWithoutLb, HmatTierOverflow,
-        NumaNodeMissing, NumaNodeIdGap, NumaCpuOutOfRange, NumaCpusUnassigned, NumaNodeMem, NumaDistanceBelow10, NumaLocalDistance, NumaDistanceAsymmetric,
+        NumaNodeMissing, NumaNodeIdGap, NumaCpuOutOfRange, NumaCpusUnassigned, NumaNodeMem, NumaDistanceBelow10, NumaDistanceTooLarge, NumaLocalDistance, NumaDistanceAsymmetric,
         NumaDistanceMissing, NumaMemoryMismatch,
         HostNodesWithoutPolicy, PolicyWithoutHostNodes, HostNodesOutOfRange, HostMemTypeWithHostNodes,
         HostNodeMissing, HostNodeOffline, HostNodeNoMemory, HostNodeOutsideCpuset, HostNodeTooSmall, HostNodeLowFree, HostNodeFar,

@@ -82,7 +82,10 @@ static class NumaChecks
                 strayNode = true;
                 continue;
             }
-            if (d.Val < 10)
+            if (d.Val > 255)
+                c.Add(LintRules.NumaDistanceTooLarge, d.Index, $"distance {d.Val} from node {d.Src} to node {d.Dst} does not fit in a byte",
+                    qemuSays: "Parameter 'val' expects uint8_t");
+            else if (d.Val < 10)
                 c.Add(LintRules.NumaDistanceBelow10, d.Index, $"distance {d.Val} from node {d.Src} to node {d.Dst} is below 10",
                     qemuSays: $"NUMA distance ({d.Val}) is invalid, it shouldn't be less than 10.");
             else if (d.Src == d.Dst && d.Val != 10)

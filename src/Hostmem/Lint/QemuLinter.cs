@@ -22,6 +22,8 @@ public static class QemuLinter
         ArgumentNullException.ThrowIfNull(command);
         var context = new LintContext(command, host, options ?? PlanOptions.Default);
         MemdevChecks.Run(context);
+        ObjectChecks.Run(context);
+        HugePageChecks.Run(context);
         CxlChecks.Run(context);
         NumaChecks.Run(context);
         HmatChecks.Run(context);
@@ -82,6 +84,9 @@ sealed class LintContext
     public List<LintFinding> Findings { get; } = [];
 
     public MemoryBackend? Backend(string id) => Backends.FirstOrDefault(b => b.Id == id);
+
+    /// <summary>The argv position (the program is argv[0]) of the option at <paramref name="index"/>.</summary>
+    public int ArgvIndex(int index) => argvIndex[index];
 
     /// <summary>The machine type QEMU will use: -machine type=, else x86's default (pc).</summary>
     public string MachineType => Machine.Type ?? "pc";

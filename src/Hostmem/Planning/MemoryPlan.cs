@@ -50,6 +50,9 @@ public sealed record PlanOptions(IReadOnlyList<int>? Cpus = null, string CpusSou
 {
     public static PlanOptions Default { get; } = new();
 
+    /// <summary>Devdax devices other processes use (skipped when hostmem fills in mem-path=), and the claims a start holds.</summary>
+    public DevdaxClaims DevdaxClaims { get; init; } = DevdaxClaims.None;
+
     /// <summary>Guest NUMA nodes with HMAT figures for the planned backends. Off here until the CLI passes --guest-numa.</summary>
     public GuestNumaMode GuestNuma { get; init; } = GuestNumaMode.Off;
     /// <summary>--latency TYPE=NS: figures for a type the host has none for (used only with a bandwidth for the same type).</summary>

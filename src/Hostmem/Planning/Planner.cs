@@ -33,6 +33,7 @@ public static class Planner
         var devdaxTaken = new HashSet<string>(backends.Where(b => b.QomType == "memory-backend-file")
             .Select(b => b.Get("mem-path")).OfType<string>(), StringComparer.Ordinal);
 
+        BackendIds.Check(backends, b => OwnKeys.Any(b.Options.Contains));
         foreach (var b in backends)
         {
             if (!OwnKeys.Any(b.Options.Contains)) continue;
@@ -150,7 +151,7 @@ public static class Planner
         ulong? size = SizeOf(b);
 
         if (b.QomType == "memory-backend-file" && b.Get("mem-path") is null)
-            return PlanDevdax(host, b, type, size, devdaxTaken);
+            return PlanDevdax(host, b, type, size, devdaxTaken, options.DevdaxClaims);
 
         if (size is null)
             throw new UserError($"{name}: Parameter 'size' is missing", $"give the backend a size, e.g. size=8G");
@@ -314,7 +315,7 @@ public static class Planner
         _ => "memory",
     };
 
-    static BackendPlan PlanDevdax(ClassifiedHost host, MemoryBackend b, HostMemType type, ulong? size, HashSet<string> taken)
+    static BackendPlan PlanDevdax(ClassifiedHost host, MemoryBackend b, HostMemType type, ulong? size, HashSet<string> taken, DevdaxClaims claims)
     {
         string name = Name(b);
         var devices = host.Host.Dax.Where(d => d.Mode == DaxMode.Devdax && DaxType(host.Host, d) == type).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
@@ -337,7 +338,7 @@ public static class Planner
         if (fits.Count == 0)
             throw new UserError($"{name}: size {Bytes.Format(size!.Value)} is more than every free {type.Name()} devdax device ({string.Join(", ", free.Select(d => $"{d.DevicePath} {Bytes.Format(d.SizeBytes ?? 0)}"))})",
                 $"make size= at most {Bytes.Format(free.Max(d => d.SizeBytes ?? 0))}, or leave size= out to take the whole device");
-        var dev = fits[0];
+        var dev = claims.Choose(name, fits, why);
         taken.Add(dev.DevicePath);
         ulong align = dev.AlignBytes ?? 2UL << 20;
         why.Add($"{dev.DevicePath} chosen: first free device{(size is null ? "" : " large enough")}; mem-path, align {Bytes.Format(align)} (its align) and share=on filled in");
@@ -357,6 +358,7 @@ public static class Planner
     {
         var has = host.Classes.GroupBy(c => c.Type).Select(g => $"{g.Key.Name()} on {Nodes(g.Select(c => c.Node))}");
         string prefix = $"{name}: no {type.Name()} memory on this host (it has {string.Join("; ", has)})";
+        if (OfflineNodes.Explain(host, name, type) is { } offline) return offline;
 
         var devdax = host.Host.Dax.FirstOrDefault(d => d.Mode == DaxMode.Devdax && DaxType(host.Host, d) == type);
         if (devdax is not null)

@@ -21,17 +21,23 @@ public sealed class QmpCommandException(string command, string errorClass, strin
 /// </summary>
 public sealed class QmpClient : IDisposable
 {
+    /// <summary>The longest line read: QEMU's answers to what status asks are a few KiB; a server that sends more
+    /// without a newline is not answering.</summary>
+    public const int MaxLineBytes = 1 << 20;
+
     readonly Socket socket;
-    readonly StreamReader reader;
     readonly Stream stream;
     readonly string path;
+    readonly TimeSpan timeout;
+    readonly byte[] received = new byte[64 * 1024];
+    int receivedStart, receivedEnd;
 
-    QmpClient(Socket socket, string path, QmpVersion version, int? peerPid)
+    QmpClient(Socket socket, string path, QmpVersion version, int? peerPid, TimeSpan timeout)
     {
         this.socket = socket;
         this.path = path;
+        this.timeout = timeout;
         stream = new NetworkStream(socket, ownsSocket: false);
-        reader = new StreamReader(stream, new UTF8Encoding(false));
         Version = version;
         PeerPid = peerPid;
     }
@@ -66,8 +72,8 @@ public sealed class QmpClient : IDisposable
             }
             socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
             socket.SendTimeout = (int)timeout.TotalMilliseconds;
-            var client = new QmpClient(socket, path, new QmpVersion(null, null), PeerPidOf(socket));
-            client.Greet(timeout);
+            var client = new QmpClient(socket, path, new QmpVersion(null, null), PeerPidOf(socket), timeout);
+            client.Greet();
             return client;
         }
         catch (SocketException e)
@@ -89,9 +95,9 @@ public sealed class QmpClient : IDisposable
         }
     }
 
-    void Greet(TimeSpan timeout)
+    void Greet()
     {
-        var line = ReadLine("QMP greeting", timeout);
+        var line = ReadLine("QMP greeting", DateTime.UtcNow + timeout);
         QmpGreeting? greeting = null;
         try { greeting = JsonSerializer.Deserialize(line, QmpJson.Default.QmpGreeting); }
         catch (JsonException) { }
@@ -118,17 +124,21 @@ public sealed class QmpClient : IDisposable
         {
             throw new UserError($"QMP socket {path} closed while sending {command}: {e.InnerException?.Message ?? e.Message}", "check that QEMU still runs");
         }
+        // One deadline for the whole answer: events, or an answer trickling in, do not extend it.
+        var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var line = ReadLine($"answer to {command}", TimeSpan.FromMilliseconds(socket.ReceiveTimeout));
+            var line = ReadLine($"answer to {command}", deadline);
             using var doc = ParseJson(line, command);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || root.TryGetProperty("event", out _)) continue;
             if (root.TryGetProperty("return", out var value)) return value.Clone();
             if (root.TryGetProperty("error", out var error))
             {
-                var e = error.Deserialize(QmpJson.Default.QmpError);
-                throw new QmpCommandException(command, e?.Class ?? "GenericError", e?.Desc ?? "");
+                QmpError? e = null;
+                try { e = error.Deserialize(QmpJson.Default.QmpError); }
+                catch (JsonException) { } // an error without QMP's class/desc strings is still an error
+                throw new QmpCommandException(command, e?.Class ?? "GenericError", e?.Desc ?? Shorten(error.GetRawText()));
             }
         }
     }
@@ -141,9 +151,12 @@ public sealed class QmpClient : IDisposable
         {
             return value.Deserialize(type) ?? throw new JsonException("null");
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            throw new UserError($"QEMU's answer to {command} is not what QMP documents: {e.Message}", "report this with your QEMU version (hostmem knows QEMU 7.2 to 10)");
+            // The serializer's message names .NET types; say where in the answer it went wrong instead.
+            var at = e is JsonException { Path: { Length: > 0 } where } ? $" at {where}" : "";
+            throw new UserError($"QEMU's answer to {command} is not what QMP documents{at}: '{Shorten(value.GetRawText())}'",
+                "give the QMP socket of a QEMU system emulator (hostmem knows QEMU 7.2 to 10)");
         }
     }
 
@@ -157,24 +170,48 @@ public sealed class QmpClient : IDisposable
         catch (JsonException) { throw new UserError($"QMP socket {path} sent something that is not JSON after {command}: '{Shorten(line)}'", "give the socket of QEMU's -qmp option"); }
     }
 
-    string ReadLine(string what, TimeSpan timeout)
+    /// <summary>One line (without its newline) that must arrive whole before <paramref name="deadline"/> and within
+    /// <see cref="MaxLineBytes"/>: a server sending a byte at a time, or without end, is cut off.</summary>
+    string ReadLine(string what, DateTime deadline)
     {
-        string? line;
-        try { line = reader.ReadLine(); }
-        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+        var line = new MemoryStream();
+        while (true)
         {
-            throw new UserError($"no {what} from {path} within {Seconds(timeout)}",
-                what.Contains("greeting", StringComparison.Ordinal)
-                    ? "QMP serves one client at a time: another client (libvirt, a script) may hold it; QEMU also greets only after preallocating memory: give --timeout more seconds"
-                    : "QEMU may be busy: give --timeout more seconds");
+            int newline = Array.IndexOf(received, (byte)'\n', receivedStart, receivedEnd - receivedStart);
+            int upTo = newline >= 0 ? newline : receivedEnd;
+            line.Write(received, receivedStart, upTo - receivedStart);
+            receivedStart = newline >= 0 ? newline + 1 : receivedEnd;
+            if (line.Length > MaxLineBytes)
+                throw new UserError($"QMP socket {path} sent a line longer than {MaxLineBytes >> 20} MiB as its {what}: not a QMP answer",
+                    "give the socket of QEMU's -qmp option");
+            if (newline >= 0) return Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length).TrimEnd('\r');
+            Receive(what, deadline);
         }
-        catch (IOException e)
-        {
-            throw new UserError($"QMP socket {path} failed while waiting for the {what}: {e.InnerException?.Message ?? e.Message}", "check that QEMU still runs");
-        }
-        return line ?? throw new UserError($"QMP socket {path} closed the connection before the {what}",
-            "QMP serves one client at a time: another client may hold it, or QEMU is exiting");
     }
+
+    void Receive(string what, DateTime deadline)
+    {
+        var left = deadline - DateTime.UtcNow;
+        int n;
+        try
+        {
+            if (left <= TimeSpan.Zero || !socket.Poll(left, SelectMode.SelectRead)) throw TimedOut(what);
+            n = socket.Receive(received);
+        }
+        catch (SocketException e)
+        {
+            throw new UserError($"QMP socket {path} failed while waiting for the {what}: {e.Message}", "check that QEMU still runs");
+        }
+        if (n == 0)
+            throw new UserError($"QMP socket {path} closed the connection before the {what}",
+                "QMP serves one client at a time: another client may hold it, or QEMU is exiting");
+        (receivedStart, receivedEnd) = (0, n);
+    }
+
+    UserError TimedOut(string what) => new($"no {what} from {path} within {Seconds(timeout)}",
+        what.Contains("greeting", StringComparison.Ordinal)
+            ? "QMP serves one client at a time: another client (libvirt, a script) may hold it; QEMU also greets only after preallocating memory: give --timeout more seconds"
+            : "QEMU may be busy: give --timeout more seconds");
 
     static int? PeerPidOf(Socket socket)
     {
@@ -199,7 +236,6 @@ public sealed class QmpClient : IDisposable
 
     public void Dispose()
     {
-        reader.Dispose();
         stream.Dispose();
         socket.Dispose();
     }

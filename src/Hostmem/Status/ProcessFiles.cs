@@ -26,6 +26,25 @@ public sealed class ProcessFiles(int pid, string procRoot = "/proc")
         return text.TrimEnd('\0').Split('\0');
     }
 
+    /// <summary>The State: field of status ("R (running)", "Z (zombie)"); null when it cannot be read.</summary>
+    public string? State() => TryRead("status")?.Split('\n').FirstOrDefault(l => l.StartsWith("State:", StringComparison.Ordinal))?["State:".Length..].Trim();
+
+    /// <summary>The process's name as the kernel keeps it (comm).</summary>
+    public string Command() => TryRead("comm")?.Trim() ?? "?";
+
+    /// <summary>The program file it runs (exe); null when not readable (another user's process, without root).</summary>
+    public string? Executable()
+    {
+        try { return new FileInfo(Path.Combine(Folder, "exe")).LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    string? TryRead(string name)
+    {
+        try { return File.ReadAllText(Path.Combine(Folder, name)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
     public IReadOnlyList<NumaMapping> ReadNumaMaps() => NumaMaps.Parse(Read("numa_maps"), $"{Folder}/numa_maps");
 
     /// <summary>Where each mapping ends, by its start (from maps: "start-end perms ..."). numa_maps has no end address.</summary>

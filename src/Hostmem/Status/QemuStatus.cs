@@ -23,6 +23,9 @@ public sealed record QemuStatusReport(
     IReadOnlyList<string> Notes)
 {
     public bool HasProblem => Backends.Any(b => b.HasProblem);
+
+    /// <summary>A backend no mapping could be tied to: its pages were not checked, so "all is well" cannot be said.</summary>
+    public bool HasUnknownPlacement => Backends.Any(b => b.Match == BackendMatch.Unmatched);
 }
 
 /// <summary>
@@ -50,15 +53,12 @@ public static class QemuStatus
             var files = new ProcessFiles(id, procRoot);
             files.MustExist();
             var argv = files.CommandLine();
-            var program = argv.Count > 0 ? argv[0] : "";
-            if (!Path.GetFileName(program).Contains("qemu", StringComparison.OrdinalIgnoreCase))
-                throw new UserError($"process {id} ({(program.Length > 0 ? Path.GetFileName(program) : "no command line")}) is not QEMU",
-                    "give the PID of a qemu-system process (pgrep -a qemu-system lists them)");
+            QemuProcess.MustBeRunningQemu(files, argv);
             files.ReadNumaMaps(); // fail early, before talking to QEMU, when the process's files cannot be read
             if (client is null)
                 (client, qmpSocket) = ConnectFromCommandLine(files, argv, timeout, notes);
             if (client is null) return WithoutQmp(files, argv, notes);
-            var memdevs = client.Execute("query-memdev", QmpJson.Default.ListQmpMemdev);
+            var memdevs = QueryMemdev(client, qmpSocket);
             IReadOnlyList<RamBlock>? blocks = null;
             string? why = null;
             try
@@ -80,6 +80,23 @@ public static class QemuStatus
         {
             client?.Dispose();
         }
+    }
+
+    static List<QmpMemdev> QueryMemdev(QmpClient client, string? socket)
+    {
+        List<QmpMemdev> memdevs;
+        try { memdevs = client.Execute("query-memdev", QmpJson.Default.ListQmpMemdev); }
+        catch (QmpCommandException e)
+        {
+            // qemu-storage-daemon --monitor, for one, speaks QMP but has no guest memory: CommandNotFound.
+            throw new UserError($"QMP socket {socket} answers, but not as a QEMU system emulator: query-memdev: {e.ErrorClass}: {e.Description}",
+                "give the QMP socket of the qemu-system-* process that runs the VM (not qemu-storage-daemon's)");
+        }
+        // QMP's schema makes policy and host-nodes mandatory; an answer without them is not QEMU's.
+        if (memdevs.Any(m => m is null || m.Policy is null || m.HostNodes is null))
+            throw new UserError($"QEMU's answer to query-memdev is not what QMP documents: a memory backend without policy or host-nodes",
+                "give the QMP socket of a QEMU system emulator (hostmem knows QEMU 7.2 to 10)");
+        return memdevs;
     }
 
     /// <summary>No QMP: the backends on QEMU's command line, tied by their mapping's size and policy, plus every other

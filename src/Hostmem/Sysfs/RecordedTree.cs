@@ -5,7 +5,8 @@ namespace Hostmem.Sysfs;
 
 /// <summary>
 /// A recorded tree archive (tests/fixtures/NAME.tar.gz: sys/, proc/, meta/) unpacked into a private
-/// temporary folder, removed on dispose. Lets every command take --sysfs FIXTURE.tar.gz directly.
+/// temporary folder, removed on dispose (or on interrupt: <see cref="TemporaryPaths"/>). Lets every command take --sysfs
+/// FIXTURE.tar.gz directly.
 /// </summary>
 public sealed class RecordedTree : IDisposable
 {
@@ -21,12 +22,17 @@ public sealed class RecordedTree : IDisposable
     {
         if (!File.Exists(archive))
             throw new UserError($"--sysfs {archive}: no such file", "give a recorded tree archive (.tar.gz) or a sysfs folder");
-        var root = Directory.CreateTempSubdirectory("hostmem-tree-").FullName;
+        var root = TemporaryPaths.Guard(() =>
+        {
+            var made = Directory.CreateTempSubdirectory("hostmem-tree-").FullName;
+            TemporaryPaths.Add(made);
+            return made;
+        });
         try
         {
             using var file = File.OpenRead(archive);
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            TarFile.ExtractToDirectory(gzip, root, overwriteFiles: false);
+            TarFile.ExtractToDirectory(new GuardedReads(gzip), root, overwriteFiles: false);
             // Said here, in the archive's name: SysfsTree.Open would name the temporary folder.
             if (!Directory.Exists(Path.Combine(root, "sys", "devices", "system")) && !Directory.Exists(Path.Combine(root, "devices", "system")))
             {
@@ -51,5 +57,22 @@ public sealed class RecordedTree : IDisposable
         try { Directory.Delete(dir, recursive: true); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+        TemporaryPaths.Forget(dir);
+    }
+
+    /// <summary>The archive read under <see cref="TemporaryPaths.Guard"/>: once an interrupt removes the folder, the
+    /// extraction stops at its next read instead of making the folder again.</summary>
+    sealed class GuardedReads(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => TemporaryPaths.Guard(() => inner.Read(buffer, offset, count));
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

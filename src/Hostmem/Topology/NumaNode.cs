@@ -17,6 +17,8 @@ public sealed record NumaNode
     public IReadOnlyList<MemorySideCache> MemorySideCaches { get; init; } = [];
     /// <summary>Physical address ranges of the node's memory blocks; empty when not readable.</summary>
     public IReadOnlyList<AddressRange> MemoryRanges { get; init; } = [];
+    /// <summary>Huge page pools on this node, by page size (ascending); empty when the kernel shows none.</summary>
+    public IReadOnlyList<HugePagePool> HugePages { get; init; } = [];
     /// <summary>The kernel memory tier (memory_tierN) holding this node, null when the kernel shows none.</summary>
     public int? Tier { get; init; }
 

@@ -88,6 +88,19 @@ public class PlacementTests
     }
 
     [Fact]
+    public void A_report_with_an_unknown_placement_is_not_all_clear()
+    {
+        // status exits 1 for it (docs/status.md: 0 only when every page was checked); before: exit 0.
+        var c = Capture.Load("cxl-type3");
+        var text = c.NumaMapsText.Replace("/memfd:vmem0", "/memfd:x").Replace("/memfd:vmem1", "/memfd:x").Replace(" bind:0 file=/memfd:x", " default file=/memfd:x");
+        var memdevs = c.Memdevs.Select(m => m.Id == "vmem0" ? m with { Policy = "default", HostNodes = [] } : m).ToList();
+        var report = new QemuStatusReport(1, null, null, BackendSource.Qmp, PlacementAnalysis.WithQmp(memdevs, c.Blocks, NumaMaps.Parse(text), c.Ends), []);
+        Assert.False(report.HasProblem); // no page is known to be outside
+        Assert.True(report.HasUnknownPlacement);
+        Assert.False(new QemuStatusReport(1, null, null, BackendSource.Qmp, c.Analyse(), []).HasUnknownPlacement);
+    }
+
+    [Fact]
     public void On_the_cxl_host_bind_interleave_and_preferred_land_where_asked()
     {
         var all = Capture.Load("nested-policies").Analyse();

@@ -164,7 +164,7 @@ public class StatusLiveTests
         Assert.Equal(2, code);
         Assert.Empty(stdout);
         Assert.StartsWith($"hostmem: process {Environment.ProcessId} (", stderr);
-        Assert.Contains(") is not QEMU\nhint: give the PID of a qemu-system process", stderr);
+        Assert.Contains(") is not QEMU (a qemu-system-* program)\nhint: give the PID of a qemu-system process", stderr);
     }
 
     [AsRootWithSetprivFact]
