@@ -3,6 +3,7 @@ using System.Text.Json;
 using Hostmem.Classification;
 using Hostmem.Cli.Output;
 using Hostmem.Export;
+using Hostmem.Probe;
 
 namespace Hostmem.Cli;
 
@@ -14,6 +15,11 @@ public static class TopologyCommand
         var sysfs = CommonOptions.Sysfs();
         var format = CommonOptions.Format();
         var json = CommonOptions.Json();
+        var figures = new Option<string?>("--figures")
+        {
+            Description = "A 'hostmem probe' JSON file: show its measured latency and bandwidth beside the firmware's figures.",
+            HelpName = "FILE",
+        };
         var command = new Command("topology",
             """
             Discover and explain the host's memory: every NUMA node with its type (dram, cxl-ram, cxl-pmem,
@@ -30,17 +36,19 @@ public static class TopologyCommand
               hostmem topology
               hostmem topology --format json | jq '.nodes[] | {node, type, tier}'
               hostmem topology --sysfs tests/fixtures/cxl-ram-kmem   (a recorded tree)
+              hostmem topology --figures host-figures.json   (measured by 'hostmem probe --output host-figures.json')
             """)
         {
-            sysfs, format, json,
+            sysfs, format, json, figures,
         };
         command.SetAction(parse =>
         {
             var analysed = ClassifiedHost.Discover(parse.GetValue(sysfs)!);
             var shownRoot = parse.GetValue(sysfs)!;
+            var measured = parse.GetValue(figures) is { } file ? MeasuredReport.From(MeasuredFigures.Load(file, analysed.Host, LiveMachineId(shownRoot)), analysed.Host) : null;
             if (parse.GetValue(json) || parse.GetValue(format) == "json")
             {
-                var report = TopologyReportBuilder.Build(analysed.Host, analysed.Classes, analysed.Diagnostics, Program.Version, shownRoot);
+                var report = TopologyReportBuilder.Build(analysed.Host, analysed.Classes, analysed.Diagnostics, Program.Version, shownRoot) with { Measured = measured };
                 // One write(2) of the UTF-8 bytes plus the newline Console.Out.WriteLine used to add.
                 var utf8 = JsonSerializer.SerializeToUtf8Bytes(report, HostmemJson.Default.TopologyReport);
                 var bytes = new byte[utf8.Length + 1];
@@ -52,10 +60,14 @@ public static class TopologyCommand
             }
             else
             {
-                TopologyTable.Write(Terminal.Stdout(), analysed);
+                TopologyTable.Write(Terminal.Stdout(), analysed, measured);
             }
             return analysed.Diagnostics.Any(d => d.Severity >= Severity.Warning) ? 1 : 0;
         });
         return command;
     }
+
+    /// <summary>This machine's id, only when reading the live host (a recorded tree is another machine).</summary>
+    static string? LiveMachineId(string sysfs) =>
+        Path.GetFullPath(sysfs).TrimEnd('/') == "/sys" && File.Exists("/etc/machine-id") ? File.ReadAllText("/etc/machine-id").Trim() : null;
 }

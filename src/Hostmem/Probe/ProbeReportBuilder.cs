@@ -39,5 +39,5 @@ public static class ProbeReportBuilder
     }
 
     /// <summary>measured / firmware: far from 1 means the firmware is wrong (17300 ns for a CXL node reads as ~0.02).</summary>
-    static double? Ratio(double measured, ulong? firmware) => firmware is > 0 ? Math.Round(measured / firmware.Value, 3) : null;
+    public static double? Ratio(double measured, ulong? firmware) => firmware is > 0 ? Math.Round(measured / firmware.Value, 3) : null;
 }
