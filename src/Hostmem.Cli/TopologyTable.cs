@@ -134,14 +134,14 @@ public static class TopologyTable
         var table = new Table("MEASURED INITIATOR", "TARGET", "LATENCY ns (firmware)", "BANDWIDTH r/w MB/s (firmware)", "RATIO lat/rd/wr");
         foreach (var p in m.Pairs)
             table.Add($"node{N(p.InitiatorNode)}", $"node{N(p.TargetNode)}",
-                $"{F(p.ReadLatencyNs)} ({Opt(p.HmatReadLatencyNs)})",
-                $"{F(p.ReadBandwidthMbps)}/{F(p.WriteBandwidthMbps)} ({Opt(p.HmatReadBandwidthMbps)}/{Opt(p.HmatWriteBandwidthMbps)})",
+                $"{F(p.ReadLatencyNs, "0.0")} ({Opt(p.HmatReadLatencyNs)})",
+                $"{F(p.ReadBandwidthMbps, "0")}/{F(p.WriteBandwidthMbps, "0")} ({Opt(p.HmatReadBandwidthMbps)}/{Opt(p.HmatWriteBandwidthMbps)})",
                 p.HmatSource is null ? "-" : $"{R(p.ReadLatencyRatio)}/{R(p.ReadBandwidthRatio)}/{R(p.WriteBandwidthRatio)}");
         table.Write(t);
         t.Writer.WriteLine(t.Dim($"  measured: {m.File}{(m.MeasuredOnHostname is { } h ? $" (on {h}{(m.SameMachine ? ", this machine" : "")})" : "")}; write latency = read latency (not measured); firmware '?' = none"));
     }
 
-    private static string F(double v) => v.ToString(v < 100 ? "0.#" : "0", CultureInfo.InvariantCulture);
+    private static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
     private static string R(double? v) => v?.ToString("0.00", CultureInfo.InvariantCulture) ?? "?";
 
     private static string Backing(HostTopology host, NodeClassification c)
