@@ -17,19 +17,8 @@ public sealed class HostmemQemuNestedRun
     public HostmemQemuNestedRun()
     {
         if (Lab.Missing != null) return;
-        Hostmem = Environment.GetEnvironmentVariable("HOSTMEM_BIN") is { Length: > 0 } given ? Path.GetFullPath(given) : Publish();
+        Hostmem = NativeHostmem.Path;
         Run = Lab.Run(["nested", "--", "lab/nested/hostmem-qemu-check", Hostmem], TimeSpan.FromMinutes(10));
-    }
-
-    /// <summary>NativeAOT publish into artifacts/hostmem (what users run; about a minute on 2 cores).</summary>
-    static string Publish()
-    {
-        var output = Path.Combine(Lab.RepoRoot, "artifacts", "hostmem");
-        var (code, stdout, stderr) = Lab.Exec("dotnet",
-            ["publish", Path.Combine(Lab.RepoRoot, "src", "Hostmem.Cli"), "-c", "Release", "-r", "linux-x64", "-o", output, "-v", "q", "-nologo"],
-            TimeSpan.FromMinutes(8), Lab.RepoRoot);
-        Assert.True(code == 0, $"dotnet publish failed ({code})\n{stdout}\n{stderr}");
-        return Path.Combine(output, "hostmem");
     }
 }
 
