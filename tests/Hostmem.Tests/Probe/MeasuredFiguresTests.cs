@@ -169,3 +169,18 @@ public class MeasuredFiguresTests
         Assert.Contains("is a directory", Assert.Throws<UserError>(() => MeasuredFigures.Load(dir, TwoSocket.Value)).Problem);
     }
 }
+
+/// <summary>A file measured in the lab's nested CXL host reads back against the tree recorded from the same scenario.</summary>
+public class MeasuredInNestedHostTests
+{
+    [Fact]
+    public void The_nested_cxl_hosts_figures_fit_its_recorded_tree()
+    {
+        var file = Path.Combine(Trees.RepoRoot, "tests", "Hostmem.Tests", "Probe", "data", "nested-cxl-ram-genport.probe.json");
+        var f = MeasuredFigures.Load(file, TopologyReader.Read(Trees.Project("cxl-ram-genport")));
+        // The file's own figures (see data/README.md): node0 -> node1 (emulated CXL) 2518.1 ns, 17 and 27 MB/s under TCG.
+        Assert.Equal(new MemoryPerformance(2518, 2518, 17, 27), f.For(0, 1)!.Performance);
+        Assert.True(f.For(0, 0)!.Performance.ReadLatencyNs < f.For(0, 1)!.Performance.ReadLatencyNs);
+        Assert.Null(f.For(1, 0)); // node1 has no CPUs: never an initiator
+    }
+}
