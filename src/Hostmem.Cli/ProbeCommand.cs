@@ -105,8 +105,10 @@ public static class ProbeCommand
     static IReadOnlyList<object>? Measure(MemoryProber prober, ProbeRequest request)
     {
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCtrlC;
+        // A signal handler, not Console.CancelKeyPress: that one sets the terminal up and writes its keypad-mode escape
+        // sequence to it, even with NO_COLOR.
+        using var onCtrlC = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT,
+            c => { c.Cancel = true; cancel.Cancel(); });
         var progress = Output.Progress.OnTerminal();
         try
         {
@@ -122,7 +124,6 @@ public static class ProbeCommand
         finally
         {
             progress.Clear();
-            Console.CancelKeyPress -= onCtrlC;
         }
     }
 
