@@ -18,7 +18,7 @@ public sealed record ProbeMode(
     /// large server L3 slices today; the output says the size was assumed.</summary>
     public const ulong AssumedLlcBytes = 64 * MiB;
 
-    public static readonly ProbeMode Quick = new("quick", 256 * MiB, 1L << 19, 3, TimeSpan.FromMilliseconds(120), 3);
+    public static readonly ProbeMode Quick = new("quick", 256 * MiB, 1L << 18, 3, TimeSpan.FromMilliseconds(100), 3);
     public static readonly ProbeMode Default = new("default", 256 * MiB, 1L << 20, 5, TimeSpan.FromMilliseconds(400), 5);
     public static readonly ProbeMode Thorough = new("thorough", 1024 * MiB, 1L << 21, 9, TimeSpan.FromSeconds(2), 10);
 

@@ -15,7 +15,7 @@ public static class ProbeReportBuilder
     public const string BandwidthMethod =
         "one thread per usable CPU of the initiator, each on its own slice of the buffer; read: vector loads, " +
         "write: non-temporal vector stores; best round";
-    public const string BandwidthUnit = "MB/s as the kernel's HMAT figures and QEMU's bandwidth=NM: 2^20 bytes per second";
+    public const string BandwidthUnit = "MB/s as in the kernel HMAT figures and in QEMU bandwidth=NM: 2^20 bytes per second";
 
     public static ProbeReport Build(HostTopology host, HostIdentity id, ProbeRequest request, IReadOnlyList<object> results, string version) => new(
         ProbeReport.SchemaName, ProbeReport.CurrentVersion, version,
