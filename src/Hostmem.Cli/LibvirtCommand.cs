@@ -91,7 +91,7 @@ public static class LibvirtCommand
 
             var stderr = Terminal.Stderr();
             if (parse.GetValue(json) || parse.GetValue(format) == "json")
-                stderr.Writer.WriteLine(JsonSerializer.Serialize(PlanCommand.ToJson(plan.Plan), PlanJsonContext.Default.PlanJson));
+                stderr.Writer.WriteLine(JsonSerializer.Serialize(PlanCommand.ToJson(plan.Plan, plan.Notes), PlanJsonContext.Default.PlanJson));
             else WritePlan(stderr, plan);
             bool changed = result != text;
             if (parse.GetValue(inPlace))
@@ -138,8 +138,7 @@ public static class LibvirtCommand
             foreach (var why in c.Placement!.Why) w.WriteLine(t.Dim($"  - {why}"));
             foreach (var warn in c.Placement.Warnings) w.WriteLine($"  {t.Yellow("warning")}: {warn}");
         }
-        foreach (var note in plan.Notes)
-            w.WriteLine(note.StartsWith("warning: ", StringComparison.Ordinal) ? $"{t.Yellow("warning")}: {note["warning: ".Length..]}" : t.Dim($"note: {note}"));
+        QemuCommand.WriteNotes(t, plan.Notes);
         QemuCommand.WriteGuestNodes(t, p);
         w.Flush();
     }

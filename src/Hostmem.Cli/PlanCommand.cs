@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hostmem.Classification;
 using Hostmem.Planning;
+using Hostmem.Qemu;
 
 namespace Hostmem.Cli;
 
@@ -38,11 +39,19 @@ public static class PlanCommand
         return command;
     }
 
-    public static PlanJson ToJson(MemoryPlan plan) => new(
+    public static PlanJson ToJson(MemoryPlan plan, IEnumerable<PlanNote>? moreNotes = null) => new(
         [.. plan.Backends.Select(b => new BackendJson(b.Id, b.Type?.Name(), b.HostNodes, b.Policy?.Name(), b.Rule.Name(), b.Devdax?.DevicePath, b.SizeBytes))],
         [.. plan.GuestNodes.Select(n => new GuestNodeJson(n.GuestNode, n.Backend, n.HostNodes, n.Type?.Name(), n.HasCpus, n.SizeBytes,
-            n.ReadLatencyNs, n.WriteLatencyNs, n.ReadBandwidthMBps, n.WriteBandwidthMBps, n.FiguresFrom.Name(), n.PredictedTier, n.TierOverflow, n.Why))],
-        plan.Notes, plan.ToArgv());
+            n.ReadLatencyNs, n.WriteLatencyNs, n.ReadBandwidthMBps, n.WriteBandwidthMBps, n.FiguresFromName, n.PredictedTier, n.TierOverflow, n.Why))],
+        [.. plan.Hmat.Select(h => new HmatEntryJson(h.Initiator, h.Target, h.DataType.QemuName(), h.IsLatency ? h.Value : null, h.IsLatency ? null : h.Value, h.Source.Name()))],
+        [.. plan.Conflicts.Select(c => new ConflictJson(c.Node, Figures(c.User), Figures(c.Host), c.HostSource.Name(), "user"))],
+        [.. plan.Notes.Concat(moreNotes ?? []).Select(n => new NoteJson(n.Severity == NoteSeverity.Warning ? "warning" : "info", n.Code, n.Text))],
+        plan.ToArgv());
+
+    /// <summary>0 where no figure is given (the kernel's own reading of a missing entry) comes out as null.</summary>
+    static FiguresJson Figures(MemoryPerformance p) => new(Nz(p.ReadLatencyNs), Nz(p.WriteLatencyNs), Nz(p.ReadBandwidthMBps), Nz(p.WriteBandwidthMBps));
+
+    static uint? Nz(uint v) => v == 0 ? null : v;
 }
 
 public sealed record BackendJson(string Id, string? Type, IReadOnlyList<int> HostNodes, string? Policy, string Rule, string? MemPath, ulong? SizeBytes);
@@ -51,7 +60,17 @@ public sealed record GuestNodeJson(int GuestNode, string? Backend, IReadOnlyList
     uint? ReadLatencyNs, uint? WriteLatencyNs, uint? ReadBandwidthMbps, uint? WriteBandwidthMbps, string FiguresFrom, uint? PredictedTier,
     bool TierOverflow, IReadOnlyList<string> Why);
 
-public sealed record PlanJson(IReadOnlyList<BackendJson> Backends, IReadOnlyList<GuestNodeJson> GuestNodes, IReadOnlyList<string> Notes, string[] Argv);
+public sealed record HmatEntryJson(int Initiator, int Target, string DataType, ulong? LatencyNs, ulong? BandwidthMbps, string From);
+
+public sealed record FiguresJson(uint? ReadLatencyNs, uint? WriteLatencyNs, uint? ReadBandwidthMbps, uint? WriteBandwidthMbps);
+
+/// <summary>A guest node whose figures the user wrote differently from the host's; <see cref="GuestGets"/> says whose win.</summary>
+public sealed record ConflictJson(int GuestNode, FiguresJson User, FiguresJson Host, string HostFrom, string GuestGets);
+
+public sealed record NoteJson(string Severity, string Code, string Text);
+
+public sealed record PlanJson(IReadOnlyList<BackendJson> Backends, IReadOnlyList<GuestNodeJson> GuestNodes, IReadOnlyList<HmatEntryJson> Hmat,
+    IReadOnlyList<ConflictJson> Conflicts, IReadOnlyList<NoteJson> Notes, string[] Argv);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(PlanJson))]

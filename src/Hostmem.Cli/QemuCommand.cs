@@ -178,7 +178,7 @@ public static class QemuCommand
                     n.HostNodes.Count > 0 ? CpuList.Format(n.HostNodes) : "-",
                     n.ReadLatencyNs is { } rl ? $"{rl}/{n.WriteLatencyNs} ns" : "-",
                     n.ReadBandwidthMBps is { } rb ? $"{rb}/{n.WriteBandwidthMBps} MB/s" : "-",
-                    n.FiguresFrom.Name(), n.PredictedTier is { } tier ? $"memory_tier{tier}" : "-");
+                    n.FiguresFromName, n.PredictedTier is { } tier ? $"memory_tier{tier}" : "-");
             g.Write(t);
             foreach (var n in plan.GuestNodes)
             {
@@ -186,9 +186,15 @@ public static class QemuCommand
                 foreach (var why in n.Why) w.WriteLine(t.Dim($"  - {why}"));
             }
         }
-        foreach (var note in plan.Notes)
-            w.WriteLine(note.StartsWith("warning: ", StringComparison.Ordinal) ? $"{t.Yellow("warning")}: {note["warning: ".Length..]}" : t.Dim($"note: {note}"));
+        WriteNotes(t, plan.Notes);
         w.Flush();
+    }
+
+    /// <summary>Notes as lines: warnings stand out, the rest is dimmed; the code in brackets is what scripts match.</summary>
+    internal static void WriteNotes(Terminal t, IEnumerable<PlanNote> notes)
+    {
+        foreach (var note in notes)
+            t.Writer.WriteLine(note.IsWarning ? $"{t.Yellow("warning")}: {note.Text} [{note.Code}]" : t.Dim($"note: {note.Text} [{note.Code}]"));
     }
 }
 

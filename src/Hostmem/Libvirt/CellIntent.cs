@@ -23,7 +23,7 @@ public sealed record CellIntent(int Id, HostMemType Type, ulong SizeBytes, (stri
     public const string Namespace = "https://hostmem.dev/libvirt/1";
 
     /// <summary>The types a cell may ask for (no "none": a cell without hostmem's placement needs no hostmem:cell).</summary>
-    public const string ValidTypes = "cxl-ram (the RFC's cxlram), dram, hbm, pmem, cxl-pmem, spm";
+    public static string ValidTypes => HostMemTypeNames.ValidList;
 
     /// <summary>How the plan and errors name it.</summary>
     public string Subject => Source.StartsWith("--cell", StringComparison.Ordinal) ? Source : $"{Source}: cell {Id}";

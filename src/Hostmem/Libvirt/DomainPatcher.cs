@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Xml.Linq;
 using Hostmem.Classification;
 using Hostmem.Planning;
+using Hostmem.Qemu;
 using Hostmem.Sysfs;
 
 namespace Hostmem.Libvirt;
@@ -120,7 +121,7 @@ public static class DomainPatcher
         public void Cpu(LibvirtPlan plan)
         {
             var distances = DesiredDistances(plan);
-            var hmat = plan.Interconnects;
+            var added = plan.Layout.AddedHmat.ToList();
             var numa = domain.Numa;
             var pending = new XmlLines();
             foreach (var c in plan.Cells)
@@ -129,10 +130,10 @@ public static class DomainPatcher
                 else if (!Matches(c.Element, c, distances)) ReplaceElement(c.Element, RebuiltCell(c.Element, c, distances));
             }
             var interconnects = numa?.Element("interconnects");
-            if (hmat.Count > 0)
+            if (added.Count > 0)
             {
-                if (interconnects is null) pending.Add(0, Interconnects(null, hmat));
-                else if (!Matches(interconnects, hmat)) ReplaceElement(interconnects, Interconnects(interconnects, hmat));
+                if (interconnects is null) pending.Add(0, Interconnects(null, added));
+                else ReplaceElement(interconnects, Interconnects(interconnects, added));
             }
             if (pending.Count == 0) return;
             if (numa is null)
@@ -145,16 +146,17 @@ public static class DomainPatcher
             else AppendChild(numa, pending);
         }
 
-        /// <summary>Every cell's distance to every cell, from the plan; null when the plan has none (guest NUMA off).</summary>
+        /// <summary>Every cell's distance to every cell, from the layout; null when it has none (guest NUMA off).</summary>
         static Dictionary<int, Dictionary<int, int>>? DesiredDistances(LibvirtPlan plan)
         {
-            if (plan.Plan.Distances.Count == 0) return null;
+            var planned = plan.Layout.Distances;
+            if (planned.Count == 0) return null;
             var result = new Dictionary<int, Dictionary<int, int>>();
             foreach (var a in plan.Cells)
             {
                 var row = result[a.Id] = [];
                 foreach (var b in plan.Cells)
-                    row[b.Id] = a.Id == b.Id ? 10 : plan.Plan.Distances.FirstOrDefault(d => d.From == a.Id && d.To == b.Id)?.Value ?? 20;
+                    row[b.Id] = a.Id == b.Id ? 10 : planned.FirstOrDefault(d => d.From == a.Id && d.To == b.Id)?.Value ?? 20;
             }
             return result;
         }
@@ -187,7 +189,7 @@ public static class DomainPatcher
                 if (LibvirtUnits.TryParse((string?)e.Attribute("memory") ?? "", (string?)e.Attribute("unit")) != c.SizeBytes) return false;
             }
             if (distances is null) return true;
-            var have = LibvirtPlanner.Distances(e);
+            var have = DomainNuma.Distances(e);
             var want = distances[c.Id];
             return have.Count == want.Count && want.All(p => have.TryGetValue(p.Key, out int v) && v == p.Value);
         }
@@ -222,71 +224,35 @@ public static class DomainPatcher
 
         // ------------------------------------------------------------ interconnects
 
-        sealed record Entry(string Kind, int Initiator, int Target, string Type, ulong Value);
-
-        /// <summary>libvirt's element and type for a QEMU data type; latency in ns, bandwidth in bytes/s.</summary>
-        static Entry ToEntry(GuestHmatEntry h) => h.DataType switch
+        /// <summary>The domain's &lt;interconnects&gt; with hostmem's entries added: every entry it had stays byte for byte
+        /// and in its place (they are the user's, and win); hostmem's latencies follow the last latency (libvirt lists
+        /// latencies first), its bandwidths come last.</summary>
+        XmlLines Interconnects(XElement? existing, IReadOnlyList<GuestHmatEntry> added)
         {
-            HmatDataType.AccessLatency => new("latency", h.Initiator, h.Target, "access", h.Value),
-            HmatDataType.ReadLatency => new("latency", h.Initiator, h.Target, "read", h.Value),
-            HmatDataType.WriteLatency => new("latency", h.Initiator, h.Target, "write", h.Value),
-            HmatDataType.AccessBandwidth => new("bandwidth", h.Initiator, h.Target, "access", h.Value << 20),
-            HmatDataType.ReadBandwidth => new("bandwidth", h.Initiator, h.Target, "read", h.Value << 20),
-            HmatDataType.WriteBandwidth => new("bandwidth", h.Initiator, h.Target, "write", h.Value << 20),
-            _ => throw new ArgumentOutOfRangeException(nameof(h)),
-        };
-
-        static Entry? Parse(XElement e)
-        {
-            if (e.Name.LocalName is not ("latency" or "bandwidth") || e.Attribute("cache") is not null) return null;
-            if (!int.TryParse((string?)e.Attribute("initiator"), NumberStyles.None, CultureInfo.InvariantCulture, out int i)
-                || !int.TryParse((string?)e.Attribute("target"), NumberStyles.None, CultureInfo.InvariantCulture, out int t)) return null;
-            string value = (string?)e.Attribute("value") ?? "";
-            ulong? v = e.Name.LocalName == "latency"
-                ? ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong ns) ? ns : null
-                : LibvirtUnits.TryParse(value, (string?)e.Attribute("unit"));
-            return v is null ? null : new Entry(e.Name.LocalName, i, t, (string?)e.Attribute("type") ?? "", v.Value);
-        }
-
-        /// <summary>hostmem writes the entries of every (initiator, target) pair the plan has figures for, and no entry the
-        /// other way (libvirt would refuse it next to them); others are the user's.</summary>
-        static bool Owned(XElement e, HashSet<(int, int)> pairs) =>
-            Parse(e) is { } p && (pairs.Contains((p.Initiator, p.Target)) || pairs.Contains((p.Target, p.Initiator)));
-
-        static bool Matches(XElement interconnects, IReadOnlyList<GuestHmatEntry> hmat)
-        {
-            var pairs = hmat.Select(h => (h.Initiator, h.Target)).ToHashSet();
-            var have = interconnects.Elements().Where(e => Owned(e, pairs)).Select(e => Parse(e)!).ToHashSet();
-            var want = hmat.Select(ToEntry).ToHashSet();
-            return have.SetEquals(want) && have.Count == interconnects.Elements().Count(e => Owned(e, pairs));
-        }
-
-        XmlLines Interconnects(XElement? existing, IReadOnlyList<GuestHmatEntry> hmat)
-        {
-            var pairs = hmat.Select(h => (h.Initiator, h.Target)).ToHashSet();
-            var kept = existing?.Elements().Where(e => !Owned(e, pairs)).ToList() ?? [];
-            var want = hmat.Select(ToEntry).OrderBy(e => e.Kind == "latency" ? 0 : 1).ThenBy(e => e.Initiator).ThenBy(e => e.Target)
-                .ThenBy(e => Array.IndexOf(["access", "read", "write"], e.Type)).ToList();
+            var ordered = added.OrderBy(e => e.IsLatency ? 0 : 1).ThenBy(e => e.Initiator).ThenBy(e => e.Target).ThenBy(e => e.DataType).ToList();
+            var children = existing?.Elements().ToList() ?? [];
+            var lastLatency = children.LastOrDefault(e => e.Name.LocalName == "latency");
             var lines = new XmlLines().Add(0, "<interconnects>");
-            // libvirt keeps latencies before bandwidths (it parses them in that order); the user's entries first.
-            foreach (string kind in new[] { "latency", "bandwidth" })
+            if (lastLatency is null) foreach (var e in ordered.Where(e => e.IsLatency)) lines.Add(1, Render(e));
+            foreach (var child in children)
             {
-                foreach (var e in kept.Where(e => e.Name.LocalName == kind)) lines.Add(1, Source.Slice(e));
-                foreach (var e in want.Where(e => e.Kind == kind)) lines.Add(1, Render(e));
+                lines.Add(1, Source.Slice(child));
+                if (child == lastLatency) foreach (var e in ordered.Where(e => e.IsLatency)) lines.Add(1, Render(e));
             }
-            foreach (var e in kept.Where(e => e.Name.LocalName is not ("latency" or "bandwidth"))) lines.Add(1, Source.Slice(e));
+            foreach (var e in ordered.Where(e => !e.IsLatency)) lines.Add(1, Render(e));
             return lines.Add(0, "</interconnects>");
         }
 
-        static string Render(Entry e)
+        static string Render(GuestHmatEntry e)
         {
-            string head = $"<{e.Kind}{XmlLines.Attr("initiator", Num(e.Initiator))}{XmlLines.Attr("target", Num(e.Target))}{XmlLines.Attr("type", e.Type)}";
-            if (e.Kind == "latency") return head + XmlLines.Attr("value", e.Value.ToString(CultureInfo.InvariantCulture)) + "/>";
-            // libvirt keeps bandwidth in KiB/s (an unsigned int); beyond that, MiB/s.
-            ulong kib = e.Value / LibvirtUnits.KiB;
+            string kind = e.IsLatency ? "latency" : "bandwidth";
+            string head = $"<{kind}{XmlLines.Attr("initiator", Num(e.Initiator))}{XmlLines.Attr("target", Num(e.Target))}{XmlLines.Attr("type", e.DataType.Direction())}";
+            if (e.IsLatency) return head + XmlLines.Attr("value", e.Value.ToString(CultureInfo.InvariantCulture)) + "/>";
+            // libvirt keeps bandwidth in KiB/s (an unsigned int); beyond that, MiB/s. MB/s here is QEMU's 2^20 B/s.
+            ulong kib = e.Value * 1024;
             return kib <= uint.MaxValue
                 ? head + XmlLines.Attr("value", kib.ToString(CultureInfo.InvariantCulture)) + XmlLines.Attr("unit", "KiB") + "/>"
-                : head + XmlLines.Attr("value", (e.Value >> 20).ToString(CultureInfo.InvariantCulture)) + XmlLines.Attr("unit", "MiB") + "/>";
+                : head + XmlLines.Attr("value", e.Value.ToString(CultureInfo.InvariantCulture)) + XmlLines.Attr("unit", "MiB") + "/>";
         }
 
         // ------------------------------------------------------------ placing text

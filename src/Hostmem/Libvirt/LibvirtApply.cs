@@ -12,7 +12,8 @@ public static class LibvirtApply
         ArgumentNullException.ThrowIfNull(domain);
         var intent = DomainIntent.Read(domain, cells);
         var plan = LibvirtPlanner.Plan(host, domain, intent, options);
-        return (DomainPatcher.Apply(domain, plan), plan);
+        string result = DomainPatcher.Apply(domain, plan);
+        return (result, LibvirtPlanner.WithReadBack(plan, host, DomainXml.Parse(result, domain.Path)));
     }
 
     /// <param name="text">The domain XML as read (no byte order mark).</param>

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Xml.Linq;
 using Hostmem.Classification;
 using Hostmem.Planning;
-using Hostmem.Qemu;
 using Hostmem.Sysfs;
 
 namespace Hostmem.Libvirt;
@@ -18,21 +17,22 @@ public sealed record LibvirtCell(int Id, IReadOnlyList<int> Cpus, ulong SizeByte
 public sealed record LibvirtPlan
 {
     public required IReadOnlyList<LibvirtCell> Cells { get; init; }
+    /// <summary>The plan: placements, the guest layout, and (once the domain is written) the figures and tiers read back.</summary>
     public required MemoryPlan Plan { get; init; }
     public required DomainIntent Intent { get; init; }
     /// <summary>&lt;memory&gt; before and after (they differ only when the domain had cells of its own).</summary>
     public required ulong MemoryBytesBefore { get; init; }
     public required ulong MemoryBytesAfter { get; init; }
-    /// <summary>The plan's HMAT entries libvirt can carry in &lt;interconnects&gt; (see <see cref="LibvirtPlanner.Interconnects"/>).</summary>
-    public IReadOnlyList<GuestHmatEntry> Interconnects { get; init; } = [];
     /// <summary>Notes about the domain, beside the plan's own.</summary>
-    public IReadOnlyList<string> Notes { get; init; } = [];
+    public IReadOnlyList<PlanNote> Notes { get; init; } = [];
+    public GuestLayout Layout => Plan.Layout;
 }
 
 /// <summary>
-/// Plans a libvirt domain: the requested cells are placed by <see cref="Planner.Place"/>, and the domain's guest
-/// (its vCPUs, every cell as a memory backend and a <c>-numa node</c>, the way libvirt starts QEMU) goes through
-/// <see cref="Planner.PlanGuest"/>: the same host nodes, distances, HMAT figures and tiers as <c>hostmem qemu</c>.
+/// Plans a libvirt domain: the requested cells are placed by <see cref="Planner.Place"/>, and the domain's cells (its own
+/// and hostmem's) become a <see cref="GuestIntent"/> for <see cref="GuestLayoutPlanner"/>: the same host nodes, distances,
+/// HMAT figures and precedence as <c>hostmem qemu</c>. The domain's own &lt;distances&gt; between its cells and every
+/// &lt;interconnects&gt; entry it has are the user's and win.
 /// </summary>
 public static class LibvirtPlanner
 {
@@ -46,13 +46,61 @@ public static class LibvirtPlanner
             throw new UserError($"{domain.Path}: no cell asks for a memory type: nothing to plan",
                 $"add --cell ID=TYPE:SIZE (e.g. --cell 1=cxl-ram:16GiB), or <metadata><hostmem:memory xmlns:hostmem='{CellIntent.Namespace}'><hostmem:cell id='1' type='cxl-ram' memory='16' unit='GiB'/></hostmem:memory></metadata>");
 
-        var notes = new List<string>();
+        var notes = new List<PlanNote>();
         ulong memory = domain.MemoryBytes;
         ulong devices = domain.MemoryDeviceBytes;
-        var existing = ExistingCells(domain);
-        var cells = new List<LibvirtCell>();
+        var numa = DomainNuma.Read(domain);
+        var cells = OwnCells(domain, numa, intent, memory, devices, notes);
+        CheckNumbering(domain, cells, intent);
 
-        if (existing.Count == 0)
+        // The CPUs QEMU's vCPUs may run on decide what "nearest" means: <vcpu cpuset>, else --cpus, else all of them.
+        var planOptions = options with { MemsAllowed = null };
+        if (domain.VcpuCpuset is { } cpuset) planOptions = planOptions with { Cpus = cpuset, CpusSource = "<vcpu cpuset>" };
+        else if (options.Cpus is null) planOptions = planOptions with { CpusSource = "libvirt starts QEMU" };
+        var cpuNodes = Planner.CpuNodes(host.Host, planOptions);
+        foreach (var c in intent.Cells)
+        {
+            var placed = Planner.Place(host, c.ToRequest(), planOptions, cpuNodes);
+            var element = numa.Cells.FirstOrDefault(e => e.Id == c.Id)?.Element;
+            cells.Add(new LibvirtCell(c.Id, [], c.SizeBytes, c, placed, element));
+        }
+        cells.Sort((a, b) => a.Id.CompareTo(b.Id));
+
+        var guest = GuestIntentOf(domain, numa, cells, cpuNodes);
+        // --guest-numa off: the cells and their binding, no distances or HMAT.
+        var layout = options.GuestNuma == GuestNumaMode.Off ? new GuestLayout { Nodes = guest.Nodes }
+            : OneDirection(GuestLayoutPlanner.Plan(host, guest, cpuNodes, planOptions), notes);
+        ulong after = numa.Cells.Count == 0 ? memory : cells.Aggregate(0UL, (s, c) => s + c.SizeBytes) + devices;
+        if (after != memory)
+            notes.Add(PlanNote.Info(NoteCodes.MemoryGrown, $"<memory> {X(memory)} becomes {X(after)}: the domain's own cells keep their memory and the new cells add theirs (libvirt sums the cells)"));
+        Warnings(domain, cells, layout, notes);
+        var plan = new MemoryPlan
+        {
+            Backends = [.. cells.Select(c => c.Placement).OfType<BackendPlan>()], Layout = layout, Notes = layout.Notes,
+            Cpus = planOptions.Cpus, CpusSource = planOptions.CpusSource, CpuNodes = cpuNodes,
+        };
+        return new LibvirtPlan { Cells = cells, Plan = plan, Intent = intent, MemoryBytesBefore = memory, MemoryBytesAfter = after, Notes = notes };
+    }
+
+    /// <summary>The figures and tiers hostmem reports, read back from the domain it wrote (<see cref="DomainNuma"/>).</summary>
+    public static LibvirtPlan WithReadBack(LibvirtPlan plan, ClassifiedHost host, DomainXml written)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(host);
+        if (plan.Layout.Distances.Count == 0) return plan; // --guest-numa off: cells and binding only, nothing to predict
+        var tables = DomainNuma.Read(written).Tables();
+        var notes = plan.Plan.Notes.ToList();
+        var nodes = GuestReport.Build(host.Host, plan.Layout, tables, notes);
+        var hmat = tables.Hmat.Select(h => Planner.WhoWrote(plan.Layout, h));
+        return plan with { Plan = plan.Plan with { GuestNodes = nodes, Notes = notes, Distances = tables.Distances, Hmat = [.. hmat] } };
+    }
+
+    /// <summary>The cells the domain keeps: its own (those hostmem does not take over), or cell 0 for its vCPUs when it has
+    /// no guest NUMA yet.</summary>
+    static List<LibvirtCell> OwnCells(DomainXml domain, DomainNuma numa, DomainIntent intent, ulong memory, ulong devices, List<PlanNote> notes)
+    {
+        var cells = new List<LibvirtCell>();
+        if (numa.Cells.Count == 0)
         {
             // No guest NUMA yet: cell 0 holds every vCPU and what the typed cells leave of <memory>.
             int vcpus = domain.Vcpus;
@@ -66,156 +114,83 @@ public static class LibvirtPlanner
                     + (devices > 0 ? $" ({X(devices)} of it in memory devices)" : "") + ": nothing is left for cell 0 with the vCPUs",
                     $"make the cells smaller, or raise <memory> above {X(asked + devices)} (the cells come out of it, cell 0 gets the rest): virsh setmaxmem DOMAIN SIZE --config");
             cells.Add(new LibvirtCell(0, [.. Enumerable.Range(0, vcpus)], memory - devices - asked, null, null, null));
-            notes.Add($"cell 0: the domain's {vcpus} vCPU{(vcpus == 1 ? "" : "s")} and the rest of <memory> ({X(memory - devices - asked)} of {X(memory)})");
+            notes.Add(PlanNote.Info(NoteCodes.CellZeroAdded, $"cell 0: the domain's {vcpus} vCPU{(vcpus == 1 ? "" : "s")} and the rest of <memory> ({X(memory - devices - asked)} of {X(memory)})"));
+            return cells;
         }
-        else
+        foreach (var e in numa.Cells)
         {
-            foreach (var e in existing)
-            {
-                var asked = intent.Cells.FirstOrDefault(c => c.Id == e.Id);
-                if (asked is not null && e.Cpus.Count > 0)
-                    throw new UserError($"{asked.Subject}: cell {e.Id} is already in the domain with vCPUs {CpuList.Format(e.Cpus)} ({domain.Where(e.Element)}): a tiered memory cell has no vCPUs",
-                        $"give the tiered memory the next free id, cell {existing.Select(x => x.Id).Concat(intent.Cells.Select(c => c.Id)).Max() + 1}, or remove that cell");
-                if (asked is null) cells.Add(new LibvirtCell(e.Id, e.Cpus, e.SizeBytes, null, null, e.Element));
-            }
+            var asked = intent.Cells.FirstOrDefault(c => c.Id == e.Id);
+            if (asked is not null && e.Cpus.Count > 0)
+                throw new UserError($"{asked.Subject}: cell {e.Id} is already in the domain with vCPUs {CpuList.Format(e.Cpus)} ({domain.Where(e.Element)}): a tiered memory cell has no vCPUs",
+                    $"give the tiered memory the next free id, cell {numa.Cells.Select(x => x.Id).Concat(intent.Cells.Select(c => c.Id)).Max() + 1}, or remove that cell");
+            if (asked is null) cells.Add(new LibvirtCell(e.Id, e.Cpus, e.SizeBytes, null, null, e.Element));
         }
-
-        // libvirt numbers cells 0..n-1 without gaps.
-        var ids = cells.Select(c => c.Id).Concat(intent.Cells.Select(c => c.Id)).ToHashSet();
-        if (ids.Any(id => id >= ids.Count))
-        {
-            int free = Enumerable.Range(0, ids.Count).First(n => !ids.Contains(n));
-            var odd = intent.Cells.Where(c => c.Id >= ids.Count).MaxBy(c => c.Id);
-            if (odd is null)
-                throw new UserError($"{domain.Where(domain.Numa!)}: the domain's cells are not numbered 0, 1, 2... without gaps (cell {free} is missing)",
-                    "libvirt refuses such a domain: renumber its cells");
-            throw new UserError($"{odd.Subject}: libvirt numbers cells 0, 1, 2... without gaps, and cell {odd.Id} leaves one (the domain has cell{(cells.Count == 1 ? "" : "s")} {CpuList.Format(cells.Select(c => c.Id))})",
-                $"use cell {free}");
-        }
-
-        // The CPUs QEMU's vCPUs may run on decide what "nearest" means: <vcpu cpuset>, else --cpus, else all of them.
-        var planOptions = options with { MemsAllowed = null };
-        if (domain.VcpuCpuset is { } cpuset) planOptions = planOptions with { Cpus = cpuset, CpusSource = "<vcpu cpuset>" };
-        else if (options.Cpus is null) planOptions = planOptions with { CpusSource = "libvirt starts QEMU" };
-        var cpuNodes = Planner.CpuNodes(host.Host, planOptions);
-
-        foreach (var c in intent.Cells)
-        {
-            var placed = Planner.Place(host, c.ToRequest(), planOptions, cpuNodes);
-            var element = existing.FirstOrDefault(e => e.Id == c.Id)?.Element;
-            cells.Add(new LibvirtCell(c.Id, [], c.SizeBytes, c, placed, element));
-        }
-        cells.Sort((a, b) => a.Id.CompareTo(b.Id));
-
-        var command = GuestCommand(domain, cells, devices);
-        var plan = Planner.PlanGuest(host, command, [.. cells.Select(c => c.Placement).OfType<BackendPlan>()], cpuNodes, planOptions);
-        plan = plan with { GuestNodes = [.. plan.GuestNodes.Select(n => WithOrigin(n, cells.First(c => c.Id == n.GuestNode), domain))] };
-
-        ulong after = existing.Count == 0 ? memory : cells.Aggregate(0UL, (s, c) => s + c.SizeBytes) + devices;
-        if (after != memory)
-            notes.Add($"<memory> {X(memory)} becomes {X(after)}: the domain's own cells keep their memory and the new cells add theirs (libvirt sums the cells)");
-        Warnings(domain, cells, plan, notes);
-        var links = Interconnects(plan.Hmat);
-        if (links.Count < plan.Hmat.Count)
-            notes.Add("libvirt takes one direction of a link between two cells with vCPUs (else 'Link already defined'): <interconnects> gives "
-                + string.Join(", ", plan.Hmat.Except(links).Select(h => $"{h.Target}->{h.Initiator}").Distinct()) + " and not the way back, so QEMU's HMAT has no entry"
-                + " there; each cell keeps its own (local) figures, which are what the guest's tiers use");
-        return new LibvirtPlan { Cells = cells, Plan = plan, Intent = intent, MemoryBytesBefore = memory, MemoryBytesAfter = after, Interconnects = links, Notes = notes };
+        return cells;
     }
 
-    /// <summary>Every guest node of <see cref="GuestCommand"/> is a node "the user wrote" to the planner; say where the cell came from instead.</summary>
-    static GuestNodePlan WithOrigin(GuestNodePlan n, LibvirtCell c, DomainXml domain)
+    /// <summary>libvirt numbers cells 0..n-1 without gaps.</summary>
+    static void CheckNumbering(DomainXml domain, List<LibvirtCell> cells, DomainIntent intent)
     {
-        string origin = c.Intent is not null ? $"cell {c.Id} for {c.Intent.Type.Name()} ({c.Intent.Source})"
-            : c.Element is null ? $"cell {c.Id}: the domain's vCPUs and the rest of <memory>, added by hostmem"
-            : $"cell {c.Id} of the domain ({domain.Where(c.Element)})";
-        var why = n.Why.ToList();
-        if (why.Count > 0 && why[0].EndsWith("written by the user", StringComparison.Ordinal)) why[0] = origin;
-        else why.Insert(0, origin);
-        return n with { Why = why };
+        var ids = cells.Select(c => c.Id).Concat(intent.Cells.Select(c => c.Id)).ToHashSet();
+        if (!ids.Any(id => id >= ids.Count)) return;
+        int free = Enumerable.Range(0, ids.Count).First(n => !ids.Contains(n));
+        var odd = intent.Cells.Where(c => c.Id >= ids.Count).MaxBy(c => c.Id);
+        if (odd is null)
+            throw new UserError($"{domain.Where(domain.Numa!)}: the domain's cells are not numbered 0, 1, 2... without gaps (cell {free} is missing)",
+                "libvirt refuses such a domain: renumber its cells");
+        throw new UserError($"{odd.Subject}: libvirt numbers cells 0, 1, 2... without gaps, and cell {odd.Id} leaves one (the domain has cell{(cells.Count == 1 ? "" : "s")} {CpuList.Format(cells.Select(c => c.Id))})",
+            $"use cell {free}");
     }
+
+    /// <summary>The cells as guest nodes: each with its backend (libvirt's ram-nodeN), its vCPUs and placement. Distances
+    /// between the domain's own cells and all its interconnects are the user's.</summary>
+    static GuestIntent GuestIntentOf(DomainXml domain, DomainNuma numa, List<LibvirtCell> cells, IReadOnlyList<int> cpuNodes)
+    {
+        var nodes = cells.Select(c => new LayoutNode
+        {
+            Id = c.Id, Backend = CellIntent.BackendId(c.Id), HasCpus = c.Cpus.Count > 0, SizeBytes = c.SizeBytes,
+            HostNodes = c.Placement?.HostNodes ?? (c.Cpus.Count > 0 ? cpuNodes : []),
+            Type = c.Placement?.Type ?? (c.Cpus.Count > 0 ? HostMemType.Dram : null),
+            Author = c.Intent is null && c.Element is not null ? Author.User : Author.Hostmem,
+            Why = [Origin(c, domain)],
+        }).ToList();
+        var own = cells.Where(c => c.Intent is null && c.Element is not null).Select(c => c.Id).ToHashSet();
+        var distances = numa.Cells.Where(c => own.Contains(c.Id))
+            .SelectMany(c => c.Distances.Where(d => d.Key != c.Id && own.Contains(d.Key)).Select(d => new GuestDistance(c.Id, d.Key, d.Value, Author.User)))
+            .ToList();
+        var user = numa.Interconnects.Select(l => l.Entry with { Source = FiguresSource.UserEntries }).ToList();
+        return new GuestIntent { Nodes = nodes, UserDistances = distances, UserHmat = user };
+    }
+
+    static string Origin(LibvirtCell c, DomainXml domain) =>
+        c.Intent is not null ? $"cell {c.Id} for {c.Intent.Type.Name()} ({c.Intent.Source})"
+        : c.Element is null ? $"cell {c.Id}: the domain's vCPUs and the rest of <memory>, added by hostmem"
+        : $"cell {c.Id} of the domain ({domain.Where(c.Element)})";
 
     /// <summary>
     /// libvirt refuses an interconnect whose reverse (target to initiator) is also given, whatever the type
-    /// (virDomainNumaDefValidate: "Link already defined"); between two cells with vCPUs only the direction from the
-    /// lower id stays.
+    /// (virDomainNumaDefValidate: "Link already defined"): hostmem adds no entry whose reverse the domain has, and between
+    /// two cells with vCPUs only the direction from the lower id.
     /// </summary>
-    public static IReadOnlyList<GuestHmatEntry> Interconnects(IReadOnlyList<GuestHmatEntry> hmat) =>
-        [.. hmat.Where(h => h.Initiator <= h.Target || !hmat.Any(o => o.Initiator == h.Target && o.Target == h.Initiator))];
+    static GuestLayout OneDirection(GuestLayout layout, List<PlanNote> notes)
+    {
+        var all = layout.Hmat;
+        bool Reverse(GuestHmatEntry h, Func<GuestHmatEntry, bool> among) => all.Any(o => among(o) && o.Initiator == h.Target && o.Target == h.Initiator);
+        var dropped = layout.AddedHmat.Where(h => h.Initiator != h.Target
+            && (Reverse(h, o => o.IsUsers) || (h.Initiator > h.Target && Reverse(h, o => !o.IsUsers)))).ToList();
+        if (dropped.Count == 0) return layout;
+        notes.Add(PlanNote.Info(NoteCodes.OneDirectionLink, "libvirt takes one direction of a link between two cells with vCPUs (else 'Link already defined'): <interconnects> gives "
+            + string.Join(", ", dropped.Select(h => $"{h.Target}->{h.Initiator}").Distinct()) + " and not the way back, so QEMU's HMAT has no entry"
+            + " there; each cell keeps its own (local) figures, which are what the guest's tiers use"));
+        return layout with { Hmat = [.. all.Except(dropped)] };
+    }
 
     static string X(ulong bytes) => LibvirtUnits.FormatExact(bytes);
 
-    sealed record ExistingCell(int Id, IReadOnlyList<int> Cpus, ulong SizeBytes, XElement Element);
-
-    static List<ExistingCell> ExistingCells(DomainXml domain)
+    static void Warnings(DomainXml domain, IReadOnlyList<LibvirtCell> cells, GuestLayout layout, List<PlanNote> notes)
     {
-        var result = new List<ExistingCell>();
-        int position = 0;
-        foreach (var e in domain.Cells)
-        {
-            int id = position++;
-            var idText = (string?)e.Attribute("id");
-            if (idText is not null && !int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out id))
-                throw new UserError($"{domain.Where(e)}: <cell id='{idText}'> is not a cell number", "number the cells 0, 1, 2...");
-            var cpusText = (string?)e.Attribute("cpus");
-            var cpus = cpusText is null ? [] : LibvirtCpuset.TryParse(cpusText) ?? throw new UserError(
-                $"{domain.Where(e)}: <cell cpus='{cpusText}'> is not a vCPU set", "write vCPUs as libvirt does: 0-3,6");
-            var memText = (string?)e.Attribute("memory") ?? throw new UserError($"{domain.Where(e)}: <cell> without memory=", "every cell needs memory=, e.g. memory='4' unit='GiB'");
-            ulong size = LibvirtUnits.TryParse(memText, (string?)e.Attribute("unit")) ?? throw new UserError(
-                $"{domain.Where(e)}: <cell memory='{memText}' unit='{(string?)e.Attribute("unit") ?? "KiB"}'> is not a libvirt size", "write memory='4' unit='GiB'");
-            if (result.Any(r => r.Id == id))
-                throw new UserError($"{domain.Where(e)}: a second <cell id='{id}'>", "give every cell its own id: 0, 1, 2...");
-            result.Add(new ExistingCell(id, cpus, size, e));
-        }
-        return result;
-    }
-
-    /// <summary>
-    /// The domain's guest as QEMU arguments, the way libvirt's QEMU driver starts it: a memory backend ram-nodeN per cell
-    /// (bound where hostmem placed it), a <c>-numa node</c> with the cell's vCPUs, and the distances the domain gives
-    /// between its own cells.
-    /// </summary>
-    static QemuCommandLine GuestCommand(DomainXml domain, IReadOnlyList<LibvirtCell> cells, ulong devices)
-    {
-        var argv = new List<string> { "qemu-system-x86_64" };
-        if (domain.Machine is { } machine) argv.AddRange(["-machine", machine.Replace(",", ",,", StringComparison.Ordinal)]);
-        int maxCpu = cells.SelectMany(c => c.Cpus).DefaultIfEmpty(0).Max();
-        argv.AddRange(["-smp", Math.Max(domain.Vcpus, maxCpu + 1).ToString(CultureInfo.InvariantCulture)]);
-        argv.AddRange(["-m", QemuSize.FormatMemory(cells.Aggregate(0UL, (s, c) => s + c.SizeBytes) + devices)]);
-        foreach (var c in cells)
-        {
-            string backend = $"memory-backend-ram,id={CellIntent.BackendId(c.Id)},size={c.SizeBytes.ToString(CultureInfo.InvariantCulture)}";
-            if (c.Placement is { HostNodes.Count: > 0 } p)
-                backend += string.Concat(QemuSize.ToRanges(p.HostNodes.Select(n => (ulong)n)).Select(r => $",host-nodes={r}")) + $",policy={p.Policy!.Value.Name()}";
-            argv.AddRange(["-object", backend]);
-            string node = $"node,nodeid={c.Id.ToString(CultureInfo.InvariantCulture)}";
-            if (c.Cpus.Count > 0) node += string.Concat(QemuSize.ToRanges(c.Cpus.Select(n => (ulong)n)).Select(r => $",cpus={r}"));
-            argv.AddRange(["-numa", node + $",memdev={CellIntent.BackendId(c.Id)}"]);
-        }
-        // Distances between the domain's own cells are the user's (the host cannot say how they model their guest);
-        // those of hostmem's cells come from the host.
-        foreach (var c in cells.Where(c => c.Intent is null && c.Element is not null))
-            foreach (var (to, value) in Distances(c.Element!))
-                if (to != c.Id && cells.Any(o => o.Id == to && o.Intent is null))
-                    argv.AddRange(["-numa", string.Create(CultureInfo.InvariantCulture, $"dist,src={c.Id},dst={to},val={value}")]);
-        return QemuCommandLine.Parse(argv);
-    }
-
-    /// <summary>A cell's &lt;distances&gt; as sibling id → value (unparsable entries are left to libvirt to refuse).</summary>
-    public static IReadOnlyDictionary<int, int> Distances(XElement cell)
-    {
-        var result = new Dictionary<int, int>();
-        foreach (var s in cell.Element("distances")?.Elements("sibling") ?? [])
-            if (int.TryParse((string?)s.Attribute("id"), NumberStyles.None, CultureInfo.InvariantCulture, out int id)
-                && int.TryParse((string?)s.Attribute("value"), NumberStyles.None, CultureInfo.InvariantCulture, out int v))
-                result[id] = v;
-        return result;
-    }
-
-    static void Warnings(DomainXml domain, IReadOnlyList<LibvirtCell> cells, MemoryPlan plan, List<string> notes)
-    {
-        if (!domain.HasAcpi && plan.GuestNodes.Count > 0)
-            notes.Add("warning: the domain has no <features><acpi/>: an x86 guest then sees no NUMA tables (SRAT, SLIT, HMAT) and no cells at all; add <acpi/> to <features>");
+        if (!domain.HasAcpi && !layout.IsEmpty)
+            notes.Add(PlanNote.Warning(NoteCodes.NoAcpi, "the domain has no <features><acpi/>: an x86 guest then sees no NUMA tables (SRAT, SLIT, HMAT) and no cells at all; add <acpi/> to <features>"));
         // A strict global nodeset becomes the cgroup's cpuset.mems for all of QEMU's memory.
         var global = domain.Numatune?.Element("memory");
         if (global is not null && (string?)global.Attribute("nodeset") is { } nodeset && LibvirtCpuset.TryParse(nodeset) is { } allowed
@@ -223,7 +198,7 @@ public static class LibvirtPlanner
         {
             var outside = cells.Where(c => c.Placement is not null).SelectMany(c => c.Placement!.HostNodes).Where(n => !allowed.Contains(n)).Distinct().Order().ToList();
             if (outside.Count > 0)
-                notes.Add($"warning: <numatune><memory nodeset='{nodeset}'> keeps QEMU's memory on host nodes {CpuList.Format(allowed)}, and the cells' nodes {CpuList.Format(outside)} are outside it: add them to the nodeset or remove it");
+                notes.Add(PlanNote.Warning(NoteCodes.NumatuneOutside, $"<numatune><memory nodeset='{nodeset}'> keeps QEMU's memory on host nodes {CpuList.Format(allowed)}, and the cells' nodes {CpuList.Format(outside)} are outside it: add them to the nodeset or remove it"));
         }
     }
 }

@@ -46,10 +46,10 @@ static class HmatChecks
 
     /// <summary>Checks each hmat-lb as QEMU reads it; returns the entries that give a figure for an existing pair (those with
     /// a value QEMU refuses included: the figures the user means, so that one mistake is not reported twice).</summary>
-    static List<HmatLbEntry> Entries(LintContext c)
+    static List<HmatLbOption> Entries(LintContext c)
     {
         var numa = c.Numa;
-        var kept = new List<HmatLbEntry>();
+        var kept = new List<HmatLbOption>();
         var seen = new HashSet<(ulong, ulong, string, string)>();
         var tables = new Dictionary<(string, string), List<ulong>>();
         foreach (var e in numa.HmatLb)
@@ -108,7 +108,7 @@ static class HmatChecks
         return kept;
     }
 
-    static void Caches(LintContext c, List<HmatLbEntry> entries)
+    static void Caches(LintContext c, List<HmatLbOption> entries)
     {
         foreach (var h in c.Numa.HmatCache)
         {
@@ -129,20 +129,17 @@ static class HmatChecks
     }
 
     /// <summary>What the guest kernel's tiering makes of the figures (only when any memory-hierarchy figure is given: without
-    /// any, the user has chosen no HMAT tiering).</summary>
-    static void Tiers(LintContext c, List<HmatLbEntry> entries)
+    /// any, the user has chosen no HMAT tiering). The kernel's view is <see cref="GuestTables"/>'s, as for a plan's report,
+    /// over the entries QEMU would take.</summary>
+    static void Tiers(LintContext c, List<HmatLbOption> entries)
     {
-        var memory = entries.Where(e => e.Hierarchy == "memory").ToList();
+        var memory = entries.Where(e => e.Hierarchy == "memory" && e.Type is not null).ToList();
         if (memory.Count == 0) return;
         var numa = c.Numa;
-        var model = new List<(GuestNode Node, TierModelNode Model)>();
-        foreach (var n in numa.Nodes.OrderBy(n => n.Id))
-        {
-            bool hasMemory = n.MemDev is { } md ? c.Backend(md)?.Size is not 0UL : n.Mem is not null && QemuSize.TryParseMemory(n.Mem) is > 0;
-            if (!hasMemory) continue;
-            IEnumerable<int> initiators = n.Initiator is { } i ? [(int)i] : numa.HasCpus(n.Id) ? [n.Id] : numa.CpuNodes;
-            model.Add((n, new TierModelNode(n.Id, numa.HasCpus(n.Id), true, false, Figures(memory, n.Id, initiators.ToHashSet()))));
-        }
+        var read = GuestTables.FromQemu(c.Command);
+        var valid = memory.Select(e => (e.Initiator, e.Target, e.Type)).ToHashSet();
+        var tables = read with { Hmat = [.. read.Hmat.Where(h => valid.Contains(((ulong)h.Initiator, (ulong)h.Target, h.DataType)))] };
+        var model = tables.KernelNodes().Where(m => m.HasMemory).Select(m => (Node: numa.Node((ulong)m.Node)!, Model: m)).ToList();
         var cpuNodes = model.Where(m => m.Model.HasCpus).ToList();
         var incomplete = cpuNodes.Where(m => !m.Model.Performance!.Value.IsUsable).ToList();
         foreach (var (n, m) in incomplete)
@@ -170,27 +167,4 @@ static class HmatChecks
             (true, false) => "no latency",
             _ => "no bandwidth",
         };
-
-    /// <summary>A target's figures as the guest kernel sees them from its best initiator among <paramref name="initiators"/>:
-    /// the lowest latency, the highest bandwidth; 0 where no entry says (as an absent HMAT entry reads).</summary>
-    static MemoryPerformance Figures(List<HmatLbEntry> entries, int target, HashSet<int> initiators)
-    {
-        uint rl = 0, wl = 0, rb = 0, wb = 0;
-        foreach (var e in entries.Where(e => e.Target == (ulong)target && initiators.Contains((int)e.Initiator) && e.Value is > 0))
-        {
-            ulong v = e.IsLatency ? e.Value!.Value : Math.Max(1, (e.Value!.Value + QemuSize.MiB / 2) / QemuSize.MiB); // an unaligned figure: what it means
-            uint u = (uint)Math.Min(v, uint.MaxValue);
-            if (e.IsLatency)
-            {
-                if (e.IsRead) rl = rl == 0 ? u : Math.Min(rl, u);
-                if (e.IsWrite) wl = wl == 0 ? u : Math.Min(wl, u);
-            }
-            else
-            {
-                if (e.IsRead) rb = Math.Max(rb, u);
-                if (e.IsWrite) wb = Math.Max(wb, u);
-            }
-        }
-        return new MemoryPerformance(rl, wl, rb, wb);
-    }
 }

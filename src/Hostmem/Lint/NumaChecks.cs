@@ -71,7 +71,7 @@ static class NumaChecks
 
     static void Distances(LintContext c)
     {
-        var table = new Dictionary<(ulong, ulong), GuestDistance>();
+        var table = new Dictionary<(ulong, ulong), NumaDistOption>();
         bool strayNode = false;
         foreach (var d in c.Numa.Distances)
         {

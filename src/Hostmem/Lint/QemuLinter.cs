@@ -38,7 +38,8 @@ public static class QemuLinter
         ArgumentNullException.ThrowIfNull(plan);
         var placed = plan.Backends.Select(b => b.ArgumentIndex).ToHashSet();
         var all = plan.Backends.Where(b => b.Rule == NodeRule.All).Select(b => b.ArgumentIndex).ToHashSet();
-        return [.. Lint(plan.Command, host, options).Where(f => f.ArgumentIndex is not { } i
+        var command = plan.Command ?? throw new ArgumentException("a libvirt plan has no command line to lint", nameof(plan));
+        return [.. Lint(command, host, options).Where(f => f.ArgumentIndex is not { } i
             || !((f.Rule == LintRules.HostNodeFar && all.Contains(i))
                  || ((f.Rule == LintRules.HostNodeLowFree || f.Rule == LintRules.HostNodeTooSmall) && placed.Contains(i))))];
     }
@@ -60,7 +61,7 @@ sealed class LintContext
         Backends = command.MemoryBackends();
         Numa = NumaLayout.Of(command);
         Machine = command.Machine();
-        Devices = DeviceMemdevs(command);
+        Devices = DeviceUses.Of(command);
         argvIndex = new int[command.Arguments.Count];
         int at = 1;
         for (int i = 0; i < command.Arguments.Count; i++)
@@ -103,29 +104,4 @@ sealed class LintContext
             QemuAccepts = accepts, QemuSays = accepts ? null : qemuSays,
         });
     }
-
-    static readonly string[] MemdevKeys = ["memdev", "volatile-memdev", "persistent-memdev", "lsa", "volatile-dc-memdev"];
-
-    static List<DeviceUse> DeviceMemdevs(QemuCommandLine command)
-    {
-        var result = new List<DeviceUse>();
-        foreach (var (i, a) in command.Find("device"))
-        {
-            // Only parse what can matter here: other devices' arguments are not ours to judge.
-            if (!a.IsJson && !(a.Value!.Contains("memdev", StringComparison.Ordinal) || a.Value.Contains("lsa", StringComparison.Ordinal)
-                || a.Value.Contains("pxb-cxl", StringComparison.Ordinal))) continue;
-            var o = a.ParseOptions();
-            string driver = o.Get("driver") ?? "";
-            if (driver == "pxb-cxl") result.Add(new DeviceUse(i, driver, o.Get("id"), "", ""));
-            foreach (var key in MemdevKeys)
-                if (o.Get(key) is { } id) result.Add(new DeviceUse(i, driver, o.Get("id"), key, id));
-        }
-        return result;
-    }
-}
-
-/// <summary>A -device naming a backend with <see cref="Key"/> (empty Key: a device noted for itself, like pxb-cxl).</summary>
-sealed record DeviceUse(int Index, string Driver, string? Id, string Key, string Memdev)
-{
-    public string Name => Id is null ? Driver : $"{Driver} '{Id}'";
 }

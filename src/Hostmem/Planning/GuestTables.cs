@@ -2,47 +2,84 @@ using Hostmem.Qemu;
 
 namespace Hostmem.Planning;
 
-/// <summary>One entry of the guest's SLIT: the distance from one guest node to another.</summary>
-public sealed record GuestDistance(int From, int To, int Value);
+/// <summary>A guest node as its firmware tables describe it.</summary>
+/// <param name="Initiator">The SRAT/HMAT "attached initiator" of a CPU-less node (QEMU's initiator=); null when none.</param>
+public sealed record GuestTableNode(int Id, bool HasCpus, bool HasMemory, int? Initiator);
 
-/// <summary>HMAT data types, as QEMU's hmat-lb data-type= names them.</summary>
-public enum HmatDataType { AccessLatency, ReadLatency, WriteLatency, AccessBandwidth, ReadBandwidth, WriteBandwidth }
-
-/// <summary>One memory-hierarchy HMAT entry the guest gets: latency in ns, or bandwidth in MB/s as the guest's sysfs shows it.</summary>
-public sealed record GuestHmatEntry(int Initiator, int Target, HmatDataType DataType, ulong Value)
+/// <summary>
+/// What a guest's firmware tables will say, read back from a rendered output (a QEMU command line, a libvirt domain) by
+/// that syntax's one reader, and what the guest kernel makes of it: each node's access1 figures (drivers/acpi/numa/hmat.c)
+/// and its memory tier (<see cref="KernelTierModel"/>). The figures and tiers hostmem reports come from here, never from
+/// its own intent, so they cannot disagree with what the guest gets.
+/// </summary>
+public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyList<GuestHmatEntry> Hmat, IReadOnlyList<GuestDistance> Distances)
 {
-    public bool IsLatency => DataType is HmatDataType.AccessLatency or HmatDataType.ReadLatency or HmatDataType.WriteLatency;
-}
-
-/// <summary>The guest's SLIT and HMAT tables as data, read from the planned command line (the user's entries and hostmem's alike).</summary>
-public static class GuestTables
-{
-    public static IReadOnlyList<GuestDistance> Distances(QemuCommandLine command) =>
-        [.. command.Numa("dist").Where(d => d.Src is not null && d.Dst is not null && d.Val is not null)
-            .Select(d => new GuestDistance((int)d.Src!.Value, (int)d.Dst!.Value, (int)d.Val!.Value))];
-
-    public static IReadOnlyList<GuestHmatEntry> Hmat(QemuCommandLine command)
+    /// <summary>The tables a QEMU command line gives (<see cref="NumaLayout"/>, the one reader of -numa).</summary>
+    public static GuestTables FromQemu(QemuCommandLine command)
     {
-        var result = new List<GuestHmatEntry>();
-        foreach (var e in command.Numa("hmat-lb"))
+        ArgumentNullException.ThrowIfNull(command);
+        var numa = NumaLayout.Of(command);
+        var sizes = command.MemoryBackends().Where(b => b.Id is not null).GroupBy(b => b.Id!).ToDictionary(g => g.Key, g => g.First().Size, StringComparer.Ordinal);
+        var nodes = numa.Nodes.OrderBy(n => n.Id).Select(n => new GuestTableNode(n.Id, numa.HasCpus(n.Id),
+            n.MemDev is { } md ? sizes.TryGetValue(md, out var s) && s is not 0UL : n.Mem is not null && QemuSize.TryParseMemory(n.Mem) is > 0,
+            n.Initiator is { } i ? (int)i : null)).ToList();
+        var hmat = new List<GuestHmatEntry>();
+        foreach (var e in numa.HmatLb)
         {
-            if (e.Hierarchy is not "memory" || e.Initiator is not { } i || e.Target is not { } t || Parse(e.DataType) is not { } type) continue;
-            ulong? value = type is HmatDataType.AccessLatency or HmatDataType.ReadLatency or HmatDataType.WriteLatency
-                ? e.Latency
-                : e.Bandwidth / QemuSize.MiB;
-            if (value is { } v) result.Add(new GuestHmatEntry((int)i, (int)t, type, v));
+            if (e.Hierarchy != "memory" || e.Type is not { } type || e.Value is not { } v) continue;
+            // A bandwidth is bytes/s; QEMU's table and the guest's sysfs count MB/s (2^20 B/s). Unaligned: what it means.
+            ulong value = e.IsLatency ? v : v == 0 ? 0 : Math.Max(1, (v + QemuSize.MiB / 2) / QemuSize.MiB);
+            hmat.Add(new GuestHmatEntry((int)e.Initiator, (int)e.Target, type, value));
         }
-        return result;
+        var distances = numa.Distances.Select(d => new GuestDistance((int)d.Src, (int)d.Dst, (int)Math.Min(d.Val, int.MaxValue))).ToList();
+        return new GuestTables(nodes, hmat, distances);
     }
 
-    public static HmatDataType? Parse(string? dataType) => dataType switch
+    public GuestTableNode? Node(int id) => Nodes.FirstOrDefault(n => n.Id == id);
+
+    /// <summary>The initiators whose entries set a target's access1 figures: a CPU node's own, a CPU-less node's attached
+    /// initiator (when it has CPUs), else every CPU node (the kernel keeps the best of each figure).</summary>
+    public IReadOnlyList<int> InitiatorsOf(int target)
     {
-        "access-latency" => HmatDataType.AccessLatency,
-        "read-latency" => HmatDataType.ReadLatency,
-        "write-latency" => HmatDataType.WriteLatency,
-        "access-bandwidth" => HmatDataType.AccessBandwidth,
-        "read-bandwidth" => HmatDataType.ReadBandwidth,
-        "write-bandwidth" => HmatDataType.WriteBandwidth,
-        _ => null,
-    };
+        var n = Node(target);
+        if (n is { HasCpus: true }) return [target];
+        if (n?.Initiator is { } i && Node(i) is { HasCpus: true }) return [i];
+        return [.. Nodes.Where(x => x.HasCpus).Select(x => x.Id)];
+    }
+
+    /// <summary>The entries that set a target's figures: from its initiators, non-zero, the best per direction.</summary>
+    public IReadOnlyList<GuestHmatEntry> EntriesOf(int target)
+    {
+        var initiators = InitiatorsOf(target);
+        return [.. Hmat.Where(e => e.Target == target && initiators.Contains(e.Initiator) && e.Value > 0)];
+    }
+
+    /// <summary>A target's access1 figures as the guest kernel keeps them (hmat_update_target_access: an access type sets
+    /// read and write; the lowest latency and the highest bandwidth of its initiators; u32; 0 where no entry says).</summary>
+    public MemoryPerformance FiguresOf(int target)
+    {
+        uint rl = 0, wl = 0, rb = 0, wb = 0;
+        foreach (var e in EntriesOf(target))
+        {
+            uint u = (uint)Math.Min(e.Value, uint.MaxValue);
+            if (e.IsLatency)
+            {
+                if (e.DataType.SetsRead()) rl = rl == 0 ? u : Math.Min(rl, u);
+                if (e.DataType.SetsWrite()) wl = wl == 0 ? u : Math.Min(wl, u);
+            }
+            else
+            {
+                if (e.DataType.SetsRead()) rb = Math.Max(rb, u);
+                if (e.DataType.SetsWrite()) wb = Math.Max(wb, u);
+            }
+        }
+        return new MemoryPerformance(rl, wl, rb, wb);
+    }
+
+    /// <summary>The nodes as the kernel's tiering sees them. Every SRAT memory node is an HMAT target, its figures 0 where no
+    /// entry gives one (a CPU node without both is no reference and every node stays at the default, as with no HMAT).</summary>
+    public IReadOnlyList<TierModelNode> KernelNodes() =>
+        [.. Nodes.Select(n => new TierModelNode(n.Id, n.HasCpus, n.HasMemory, false, FiguresOf(n.Id)))];
+
+    public IReadOnlyList<TierPrediction> Tiers() => KernelTierModel.Predict(KernelNodes());
 }

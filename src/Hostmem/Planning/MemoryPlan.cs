@@ -16,6 +16,9 @@ public enum NodeRule
     None,
 }
 
+/// <summary><c>--guest-numa</c>: give host-mem-type memory its own guest node with HMAT figures (auto), or leave NUMA alone (off).</summary>
+public enum GuestNumaMode { Off, Auto }
+
 /// <summary>QEMU's HostMemPolicy values hostmem writes.</summary>
 public enum BindPolicy { Bind, Preferred, Interleave }
 
@@ -65,7 +68,7 @@ public sealed record BackendPlan
     public required string Id { get; init; }
     /// <summary>memory-backend-ram, -memfd or -file.</summary>
     public required string QomType { get; init; }
-    /// <summary>Position of the <c>-object</c> in <see cref="QemuCommandLine.Arguments"/> (same in input and output).</summary>
+    /// <summary>Position of the <c>-object</c> in the output's <see cref="QemuCommandLine.Arguments"/>.</summary>
     public required int ArgumentIndex { get; init; }
     /// <summary>The type asked for; null for <c>host-mem-type=none</c>.</summary>
     public HostMemType? Type { get; init; }
@@ -96,20 +99,26 @@ public sealed record MemoryPlan
     public required string CpusSource { get; init; }
     /// <summary>The host nodes holding those CPUs (the "near" side of the nearest rule).</summary>
     public required IReadOnlyList<int> CpuNodes { get; init; }
-    /// <summary>Guest NUMA nodes (empty with --guest-numa off or when nothing needs one).</summary>
+    /// <summary>Guest NUMA nodes (empty with --guest-numa off or when nothing needs one), figures and tiers read back from
+    /// the output.</summary>
     public IReadOnlyList<GuestNodePlan> GuestNodes { get; init; } = [];
-    /// <summary>The guest's SLIT entries (every ordered pair of distinct guest nodes when guest NUMA is planned).</summary>
+    /// <summary>The guest layout the output was rendered from (empty without guest NUMA).</summary>
+    public GuestLayout Layout { get; init; } = GuestLayout.None([]);
+    /// <summary>The guest's SLIT entries, read back from the output.</summary>
     public IReadOnlyList<GuestDistance> Distances { get; init; } = [];
-    /// <summary>The guest's HMAT latency and bandwidth entries.</summary>
+    /// <summary>The guest's HMAT latency and bandwidth entries, read back from the output, each with who wrote it.</summary>
     public IReadOnlyList<GuestHmatEntry> Hmat { get; init; } = [];
-    /// <summary>Plan-wide notes: what guest NUMA did or why it did not.</summary>
-    public IReadOnlyList<string> Notes { get; init; } = [];
-    /// <summary>The rewritten command line; every argument not planned is the input's, byte for byte.</summary>
-    public required QemuCommandLine Command { get; init; }
+    /// <summary>Where the user's figures and the host's differ (the user's win).</summary>
+    public IReadOnlyList<FigureConflict> Conflicts => Layout.Conflicts;
+    /// <summary>Plan-wide notes: what guest NUMA did or why it did not, what hostmem filled in, conflicts.</summary>
+    public IReadOnlyList<PlanNote> Notes { get; init; } = [];
+    /// <summary>The rewritten command line; every argument not planned is the input's, byte for byte. Null for a plan
+    /// rendered as a libvirt domain.</summary>
+    public QemuCommandLine? Command { get; init; }
 
     public IEnumerable<string> Warnings => Backends.SelectMany(b => b.Warnings.Select(w => $"{b.Id}: {w}"))
-        .Concat(Notes.Where(n => n.StartsWith("warning: ", StringComparison.Ordinal)).Select(n => n["warning: ".Length..]));
+        .Concat(Notes.Where(n => n.IsWarning).Select(n => n.Text));
 
     /// <summary>The argv QEMU gets (program first).</summary>
-    public string[] ToArgv() => Command.ToArgv();
+    public string[] ToArgv() => Command?.ToArgv() ?? [];
 }

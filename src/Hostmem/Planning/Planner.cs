@@ -19,7 +19,7 @@ public static class Planner
     static readonly string[] OwnKeys = [TypeKey, NodesKey, PolicyKey];
 
     /// <summary>The spellings <c>host-mem-type=</c> accepts, for help and errors.</summary>
-    public const string ValidTypes = "cxl-ram (the RFC's cxlram), dram, hbm, pmem, cxl-pmem, spm, none";
+    public static string ValidTypes { get; } = HostMemTypeNames.ValidList + ", none";
 
     public static MemoryPlan Plan(ClassifiedHost host, QemuCommandLine input, PlanOptions options)
     {
@@ -45,29 +45,46 @@ public static class Planner
     }
 
     /// <summary>
-    /// The guest side of a plan whose backends are placed already: guest NUMA nodes, distances and HMAT figures for
-    /// <paramref name="command"/> (which it extends), and the plan as data. Other front ends (libvirt) describe their
-    /// guest as a QEMU command line of backends and <c>-numa node</c>s and come in here, so every renderer shares one plan.
+    /// The guest side of a QEMU plan whose backends are placed already: the guest intent read from the line, the layout
+    /// planned from it, rendered onto <paramref name="command"/> (which it extends), and the figures and tiers read back.
     /// </summary>
     public static MemoryPlan PlanGuest(ClassifiedHost host, QemuCommandLine command, IReadOnlyList<BackendPlan> plans, IReadOnlyList<int> cpuNodes, PlanOptions options)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(command);
-        var notes = new List<string>();
-        var guestNodes = GuestNuma.Plan(host, command, plans, cpuNodes, options, notes);
-        return new MemoryPlan
-        {
-            Backends = plans,
-            GuestNodes = guestNodes,
-            Notes = notes,
-            Cpus = options.Cpus,
-            CpusSource = options.CpusSource,
-            CpuNodes = cpuNodes,
-            Command = command,
-            Distances = GuestTables.Distances(command),
-            Hmat = GuestTables.Hmat(command),
-        };
+        ArgumentNullException.ThrowIfNull(options);
+        var notes = new List<PlanNote>();
+        if (options.GuestNuma != GuestNumaMode.Auto || QemuGuestIntent.Read(command, plans, cpuNodes, notes) is not { } intent)
+            return Result(plans, GuestLayout.None([]), [], null, notes, command, cpuNodes, options);
+        var layout = GuestLayoutPlanner.Plan(host, intent, cpuNodes, options);
+        notes.AddRange(layout.Notes);
+        QemuLayoutWriter.Apply(command, layout, notes);
+        var output = GuestTables.FromQemu(command);
+        var guestNodes = GuestReport.Build(host.Host, layout, output, notes);
+        // New -numa nodes go before the user's later options: the backends' positions are the output's.
+        var placed = plans.Select(b => b with { ArgumentIndex = command.MemoryBackends().FirstOrDefault(m => m.Id == b.Id)?.Index ?? b.ArgumentIndex }).ToList();
+        return Result(placed, layout, guestNodes, output, notes, command, cpuNodes, options);
     }
+
+    static MemoryPlan Result(IReadOnlyList<BackendPlan> plans, GuestLayout layout, IReadOnlyList<GuestNodePlan> guestNodes, GuestTables? output,
+        List<PlanNote> notes, QemuCommandLine command, IReadOnlyList<int> cpuNodes, PlanOptions options) => new()
+    {
+        Backends = plans,
+        GuestNodes = guestNodes,
+        Layout = layout,
+        Notes = notes,
+        Cpus = options.Cpus,
+        CpusSource = options.CpusSource,
+        CpuNodes = cpuNodes,
+        Command = command,
+        Distances = output?.Distances ?? [],
+        Hmat = output is null ? [] : [.. output.Hmat.Select(h => WhoWrote(layout, h))],
+    };
+
+    /// <summary>An entry read back from the output, with who wrote it (the layout's entry for that pair and type).</summary>
+    public static GuestHmatEntry WhoWrote(GuestLayout layout, GuestHmatEntry read) =>
+        layout.Hmat.FirstOrDefault(l => l.Initiator == read.Initiator && l.Target == read.Target && l.DataType == read.DataType)
+        ?? read with { Source = FiguresSource.UserEntries };
 
     static string Name(MemoryBackend b) => $"{b.QomType} '{b.Id ?? "?"}'";
 

@@ -62,7 +62,7 @@ public class GuestNumaTests
         var argv = plan.ToArgv();
         Assert.DoesNotContain(argv, a => a.StartsWith("hmat-lb", StringComparison.Ordinal));
         Assert.Contains("node,nodeid=1,memdev=vmem0,initiator=0", argv);
-        Assert.Contains(plan.Notes, n => n.Contains("no HMAT figures", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.Code == NoteCodes.NoReferenceFigures);
         Assert.All(plan.GuestNodes, n => Assert.Equal(FiguresSource.None, n.FiguresFrom));
         Assert.All(plan.GuestNodes, n => Assert.Equal(4u, n.PredictedTier));
     }
@@ -97,7 +97,7 @@ public class GuestNumaTests
         Assert.False(plan.GuestNodes[1].TierOverflow);
         // no overflow: the figures go to the guest as given
         Assert.Equal((60000u, 100u), (plan.GuestNodes[1].ReadLatencyNs!.Value, plan.GuestNodes[1].ReadBandwidthMBps!.Value));
-        Assert.DoesNotContain(plan.Notes, n => n.Contains("overflow", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Notes, n => n.Code is NoteCodes.FiguresClamped or NoteCodes.TierOverflow);
         Assert.Empty(plan.Warnings);
     }
 
@@ -122,7 +122,7 @@ public class GuestNumaTests
         Assert.DoesNotContain(plan.Warnings, w => w.Contains("ABOVE DRAM", StringComparison.Ordinal));
         Assert.Contains(slow.Why, w => w.StartsWith("the --latency/--bandwidth figures (1000000 ns, 1 MB/s) give the guest kernel a distance of 1659006507000, beyond its int", StringComparison.Ordinal)
             && w.Contains("written as 4530 ns, 4 MB/s instead (distance 1878798325, memory_tier14678111", StringComparison.Ordinal));
-        Assert.Contains(plan.Notes, n => n.StartsWith("guest node1: the --latency/--bandwidth figures (1000000 ns, 1 MB/s) would overflow", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.Code == NoteCodes.FiguresClamped && n.Text.StartsWith("guest node1: the --latency/--bandwidth figures (1000000 ns, 1 MB/s) would overflow", StringComparison.Ordinal));
         Assert.Equal(1659006507000, KernelTierModel.FullAdistance(new MemoryPerformance(1000000, 1000000, 1, 1), new MemoryPerformance(91, 91, 262100, 262100)));
     }
 
@@ -165,7 +165,7 @@ public class GuestNumaTests
         // DRAM next to DRAM: the same fact is only a note
         var dram = Plan("cxl-ram-kmem", Auto, "-m", "256M", "-object", "memory-backend-ram,id=more,size=64M,host-mem-type=dram");
         Assert.Empty(dram.Warnings);
-        Assert.Contains(dram.Notes, n => n.Contains("every guest node stays in memory_tier4", StringComparison.Ordinal));
+        Assert.Contains(dram.Notes, n => n.Code == NoteCodes.NoReferenceFigures && !n.IsWarning);
     }
 
     [Fact]
@@ -180,9 +180,9 @@ public class GuestNumaTests
     public void Picosecond_looking_host_latency_is_passed_on_with_a_warning()
     {
         var plan = Plan("cxl-ram-genport", Auto, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
-        Assert.Contains(plan.Notes, n => n.StartsWith("warning: guest node1 gets the host's latency of 17450 ns", StringComparison.Ordinal) && n.Contains("--latency cxl-ram=NS"));
+        Assert.Contains(plan.Notes, n => n.IsWarning && n.Code == NoteCodes.ImplausibleLatency && n.Text.Contains("17450 ns", StringComparison.Ordinal) && n.Text.Contains("--latency cxl-ram=NS", StringComparison.Ordinal));
         var sane = Plan("hmat-two-tier", Auto, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=v,size=64M,host-mem-type=dram");
-        Assert.DoesNotContain(sane.Notes, n => n.Contains("not a memory latency", StringComparison.Ordinal));
+        Assert.DoesNotContain(sane.Notes, n => n.Code == NoteCodes.ImplausibleLatency);
     }
 
     static readonly Dictionary<HostMemType, ulong> CxlLatency250 = new() { [HostMemType.CxlRam] = 250 };
@@ -198,7 +198,7 @@ public class GuestNumaTests
         // 576 * (250+250) / 200 * 524200 / 32000, as the kernel computes it, and a tier below DRAM's.
         Assert.Equal(184u, n.PredictedTier);
         Assert.Contains(n.Why, w => w == "--latency cxl-ram=250 replaces the host's latency (its bandwidth is kept)");
-        Assert.DoesNotContain(plan.Notes, x => x.Contains("not a memory latency", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Notes, x => x.Code == NoteCodes.ImplausibleLatency);
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public class GuestNumaTests
         var plan = Plan("cxl-ram-genport", Auto with { BandwidthMBps = CxlBandwidth20000 }, "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram");
         var n = plan.GuestNodes[1];
         Assert.Equal((17350u, 17450u, 20000u, 20000u), (n.ReadLatencyNs, n.WriteLatencyNs, n.ReadBandwidthMBps, n.WriteBandwidthMBps));
-        Assert.Contains(plan.Notes, x => x.StartsWith("warning: guest node1 gets the host's latency of 17450 ns", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, x => x.IsWarning && x.Code == NoteCodes.ImplausibleLatency && x.Text.StartsWith("guest node1 gets the host's latency of 17450 ns", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -253,7 +253,7 @@ public class GuestNumaTests
         var plan = Plan("cxl-ram-genport", Auto, "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram",
             "-device", "cxl-type3,bus=rp0,volatile-memdev=vmem0,id=cxl-vmem0");
         Assert.Empty(plan.GuestNodes);
-        Assert.Contains(plan.Notes, n => n.Contains("cxl-type3", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.Code == NoteCodes.CxlDeviceBackend);
     }
 
     [Fact]
@@ -262,7 +262,7 @@ public class GuestNumaTests
         var plan = Plan("cxl-ram-genport", Auto, "-m", "320M", "-object", "memory-backend-ram,id=ram,size=256M",
             "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram", "-numa", "node,cpus=0,memdev=ram", "-numa", "node,memdev=vmem0");
         Assert.Empty(plan.GuestNodes);
-        Assert.Contains(plan.Notes, n => n.Contains("nodeid", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.Code == NoteCodes.NodeWithoutId);
         Assert.DoesNotContain(plan.ToArgv(), a => a.Contains("hmat", StringComparison.Ordinal));
     }
 

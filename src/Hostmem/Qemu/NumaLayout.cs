@@ -1,25 +1,25 @@
-using Hostmem.Qemu;
-
-namespace Hostmem.Lint;
+namespace Hostmem.Qemu;
 
 /// <summary>A guest node as declared by <c>-numa node</c>; <see cref="Id"/> is nodeid= or, without it, the number QEMU
 /// gives it (the count of nodes declared before).</summary>
-public sealed record GuestNode(int Id, NumaOption Option, IReadOnlyList<ulong> Cpus, string? MemDev, string? Mem, ulong? Initiator)
+public sealed record NumaNodeOption(int Id, NumaOption Option, IReadOnlyList<ulong> Cpus, string? MemDev, string? Mem, ulong? Initiator)
 {
     public int Index => Option.Index;
 }
 
-/// <summary>One <c>-numa hmat-lb</c>: a latency (ns) or bandwidth (bytes/s) from an initiator to a target.</summary>
-public sealed record HmatLbEntry(NumaOption Option, ulong Initiator, ulong Target, string Hierarchy, string DataType, ulong? Value)
+/// <summary>One <c>-numa hmat-lb</c>: a latency (ns) or bandwidth (bytes/s) from an initiator to a target. <see cref="Type"/>
+/// is null for a data-type QEMU does not know (QEMU refuses it).</summary>
+public sealed record HmatLbOption(NumaOption Option, ulong Initiator, ulong Target, string Hierarchy, string DataType, ulong? Value)
 {
     public int Index => Option.Index;
+    public HmatDataType? Type { get; } = HmatDataTypes.ParseQemu(DataType);
     public bool IsLatency => DataType.EndsWith("latency", StringComparison.Ordinal);
-    public bool IsRead => DataType.StartsWith("read", StringComparison.Ordinal) || DataType.StartsWith("access", StringComparison.Ordinal);
-    public bool IsWrite => DataType.StartsWith("write", StringComparison.Ordinal) || DataType.StartsWith("access", StringComparison.Ordinal);
+    public bool IsRead => Type?.SetsRead() ?? false;
+    public bool IsWrite => Type?.SetsWrite() ?? false;
 }
 
 /// <summary>One <c>-numa dist</c>.</summary>
-public sealed record GuestDistance(NumaOption Option, ulong Src, ulong Dst, ulong Val)
+public sealed record NumaDistOption(NumaOption Option, ulong Src, ulong Dst, ulong Val)
 {
     public int Index => Option.Index;
 }
@@ -31,10 +31,10 @@ public sealed record GuestDistance(NumaOption Option, ulong Src, ulong Dst, ulon
 /// </summary>
 public sealed class NumaLayout
 {
-    public IReadOnlyList<GuestNode> Nodes { get; }
-    public IReadOnlyList<HmatLbEntry> HmatLb { get; }
+    public IReadOnlyList<NumaNodeOption> Nodes { get; }
+    public IReadOnlyList<HmatLbOption> HmatLb { get; }
     public IReadOnlyList<NumaOption> HmatCache { get; }
-    public IReadOnlyList<GuestDistance> Distances { get; }
+    public IReadOnlyList<NumaDistOption> Distances { get; }
     /// <summary><c>-numa cpu,node-id=N</c>: the node and the position of the option.</summary>
     public IReadOnlyList<(int Index, ulong Node)> CpuOptions { get; }
 
@@ -42,7 +42,7 @@ public sealed class NumaLayout
     /// default of socket s on node s mod N.</summary>
     public IReadOnlySet<int> CpuNodes { get; }
 
-    NumaLayout(List<GuestNode> nodes, List<HmatLbEntry> lb, List<NumaOption> cache, List<GuestDistance> dist, List<(int, ulong)> cpus, ulong sockets)
+    NumaLayout(List<NumaNodeOption> nodes, List<HmatLbOption> lb, List<NumaOption> cache, List<NumaDistOption> dist, List<(int, ulong)> cpus, ulong sockets)
     {
         Nodes = nodes;
         HmatLb = lb;
@@ -61,27 +61,27 @@ public sealed class NumaLayout
     public static NumaLayout Of(QemuCommandLine command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var nodes = new List<GuestNode>();
-        var lb = new List<HmatLbEntry>();
+        var nodes = new List<NumaNodeOption>();
+        var lb = new List<HmatLbOption>();
         var cache = new List<NumaOption>();
-        var dist = new List<GuestDistance>();
+        var dist = new List<NumaDistOption>();
         var cpus = new List<(int, ulong)>();
         foreach (var n in command.Numa())
         {
             switch (n.Type)
             {
                 case "node":
-                    nodes.Add(new GuestNode((int)(n.NodeId ?? (ulong)nodes.Count), n, n.Cpus, n.MemDev, n.Get("mem"), n.Initiator));
+                    nodes.Add(new NumaNodeOption((int)(n.NodeId ?? (ulong)nodes.Count), n, n.Cpus, n.MemDev, n.Get("mem"), n.Initiator));
                     break;
                 case "hmat-lb" when n.Initiator is { } i && n.Target is { } t && n.DataType is { } dt:
-                    lb.Add(new HmatLbEntry(n, i, t, n.Hierarchy ?? "memory", dt,
+                    lb.Add(new HmatLbOption(n, i, t, n.Hierarchy ?? "memory", dt,
                         dt.EndsWith("latency", StringComparison.Ordinal) ? n.Latency : n.BandwidthAsWritten));
                     break;
                 case "hmat-cache":
                     cache.Add(n);
                     break;
                 case "dist" when n.Src is { } s && n.Dst is { } d && n.Val is { } v:
-                    dist.Add(new GuestDistance(n, s, d, v));
+                    dist.Add(new NumaDistOption(n, s, d, v));
                     break;
                 case "cpu" when n.UInt("node-id") is { } node:
                     cpus.Add((n.Index, node));
@@ -91,7 +91,7 @@ public sealed class NumaLayout
         return new NumaLayout(nodes, lb, cache, dist, cpus, command.Smp()?.Sockets ?? 1);
     }
 
-    public GuestNode? Node(ulong id) => Nodes.FirstOrDefault(n => (ulong)n.Id == id);
+    public NumaNodeOption? Node(ulong id) => Nodes.FirstOrDefault(n => (ulong)n.Id == id);
 
     /// <summary>Whether node <paramref name="id"/> was declared by a -numa node before position <paramref name="index"/>.</summary>
     public bool DeclaredAt(ulong id, int index) => Nodes.Any(n => (ulong)n.Id == id && n.Index < index);

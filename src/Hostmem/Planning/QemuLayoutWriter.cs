@@ -1,0 +1,89 @@
+using System.Globalization;
+using Hostmem.Qemu;
+using Hostmem.Topology;
+
+namespace Hostmem.Planning;
+
+/// <summary>
+/// Renders a <see cref="GuestLayout"/> onto a QEMU command line: what the layout adds and nothing the user wrote changes
+/// (but for <c>initiator=</c> on their CPU-less nodes and <c>-m</c> growing by the new nodes' memory). New nodes go right
+/// after the user's last <c>-numa node</c> (a user's <c>-numa dist</c> or <c>hmat-lb</c> naming them must come after them),
+/// distances and HMAT entries at the end.
+/// </summary>
+public static class QemuLayoutWriter
+{
+    public static void Apply(QemuCommandLine command, GuestLayout layout, List<PlanNote> notes)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(layout);
+        if (layout.IsEmpty) return;
+        var numa = NumaLayout.Of(command);
+        var machine = command.Machine();
+        var tail = new List<QemuArgument>();
+        if (layout.HmatOn && machine.Hmat is null) tail.Add(QemuArgument.Option("machine", "hmat=on"));
+        GrowRam(command, layout, tail, notes);
+        if (layout.Node(0) is { Author: Author.Hostmem, Backend: QemuGuestIntent.MainRamId } main)
+            tail.Add(QemuArgument.Option("object", $"memory-backend-ram,id={QemuGuestIntent.MainRamId},size={QemuSize.Format(main.SizeBytes)}"));
+        SetUserInitiators(command, numa, layout);
+
+        var newNodes = layout.Nodes.Where(n => n.Author == Author.Hostmem).OrderBy(n => n.Id).Select(n => NodeArgument(command, n)).ToArray();
+        if (numa.Nodes.Count > 0) command.InsertAfter(numa.Nodes.Max(n => n.Index), newNodes);
+        else tail.AddRange(newNodes);
+        foreach (var d in layout.AddedDistances)
+            tail.Add(QemuArgument.Option("numa", string.Create(CultureInfo.InvariantCulture, $"dist,src={d.From},dst={d.To},val={d.Value}")));
+        foreach (var e in layout.AddedHmat)
+            tail.Add(QemuArgument.Option("numa", string.Create(CultureInfo.InvariantCulture,
+                $"hmat-lb,initiator={e.Initiator},target={e.Target},hierarchy=memory,data-type={e.DataType.QemuName()},{Value(e)}")));
+        command.Add([.. tail]);
+    }
+
+    static string Value(GuestHmatEntry e) => e.IsLatency ? $"latency={HmatUnits.FormatLatencyNs(e.Value)}" : $"bandwidth={HmatUnits.FormatBandwidthMBps(e.Value)}";
+
+    static QemuArgument NodeArgument(QemuCommandLine command, LayoutNode n)
+    {
+        string text = $"node,nodeid={n.Id}";
+        if (n.HasCpus)
+        {
+            ulong cpus = QemuGuestIntent.VcpuCount(command);
+            text += cpus == 1 ? ",cpus=0" : $",cpus=0-{cpus - 1}";
+        }
+        text += $",memdev={EscapeValue(n.Backend!)}";
+        if (n.Initiator is { } i) text += $",initiator={i}";
+        return QemuArgument.Option("numa", text);
+    }
+
+    /// <summary>A value in QemuOpts syntax: a comma is doubled.</summary>
+    static string EscapeValue(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
+
+    /// <summary>hmat=on needs initiator= on every CPU-less node; the user's get the layout's where they have none.</summary>
+    static void SetUserInitiators(QemuCommandLine command, NumaLayout numa, GuestLayout layout)
+    {
+        foreach (var un in numa.Nodes)
+        {
+            if (un.Initiator is not null || layout.Node(un.Id) is not { Author: Author.User, Initiator: { } i }) continue;
+            un.Option.Options.Set("initiator", i.ToString(CultureInfo.InvariantCulture));
+            command.SetOptions(un.Index, un.Option.Options);
+        }
+    }
+
+    /// <summary>Node memory must add up to -m; the new CPU-less nodes' memory comes on top of main RAM.</summary>
+    static void GrowRam(QemuCommandLine command, GuestLayout layout, List<QemuArgument> tail, List<PlanNote> notes)
+    {
+        ulong added = layout.Nodes.Where(n => n.Author == Author.Hostmem && !n.HasCpus).Aggregate(0UL, (s, n) => s + n.SizeBytes);
+        if (added == 0) return;
+        var mem = command.Memory();
+        ulong ram = mem?.Size ?? QemuGuestIntent.QemuDefaultRam;
+        ulong grown = ram + added;
+        if (mem?.MaxMem is { } maxMem && grown > maxMem)
+            throw new UserError($"guest NUMA: -m grows to {Bytes.Format(grown)} (main RAM {Bytes.Format(ram)} + {Bytes.Format(added)} in new guest nodes), above maxmem={Bytes.Format(maxMem)}",
+                "raise maxmem=, or run with --guest-numa off");
+        if (mem?.GetWithSource("size") is { } src)
+        {
+            var occ = mem.Occurrences.First(o => ReferenceEquals(o.Options, src.From));
+            occ.Options.Set("size", QemuSize.FormatMemory(grown));
+            command.SetOptions(occ.Index, occ.Options);
+        }
+        else tail.Add(QemuArgument.Option("m", QemuSize.FormatMemory(grown)));
+        notes.Add(PlanNote.Info(NoteCodes.RamGrown, $"-m {Bytes.Format(ram)} grown to {Bytes.Format(grown)}: guest node memory adds up to -m"));
+    }
+}
