@@ -102,7 +102,7 @@ public static class ProbeCommand
     }
 
     /// <summary>Runs the probe with a progress line on a terminal; null when Ctrl-C stopped it (after freeing its memory).</summary>
-    static IReadOnlyList<object>? Measure(MemoryProber prober, ProbeRequest request)
+    static IReadOnlyList<PairResult>? Measure(MemoryProber prober, ProbeRequest request)
     {
         using var cancel = new CancellationTokenSource();
         // A signal handler, not Console.CancelKeyPress: that one sets the terminal up and writes its keypad-mode escape

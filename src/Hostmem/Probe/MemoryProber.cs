@@ -11,9 +11,9 @@ namespace Hostmem.Probe;
 /// </summary>
 public sealed class MemoryProber(HostTopology host, SysfsTree tree)
 {
-    public IReadOnlyList<object> Run(ProbeRequest request, Action<ProbeProgress>? progress, CancellationToken cancel)
+    public IReadOnlyList<PairResult> Run(ProbeRequest request, Action<ProbeProgress>? progress, CancellationToken cancel)
     {
-        var results = new List<object>();
+        var results = new List<PairResult>();
         var pairs = (from i in request.Initiators from t in request.Targets select (i, t)).ToList();
         for (var k = 0; k < pairs.Count; k++)
         {

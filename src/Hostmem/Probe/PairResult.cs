@@ -1,5 +1,8 @@
 namespace Hostmem.Probe;
 
+/// <summary>The outcome for one initiator -> target pair: a <see cref="PairMeasurement"/> or a <see cref="PairRefusal"/>.</summary>
+public abstract record PairResult(int Initiator, int Target);
+
 /// <summary>What the probe measured from one initiator node's CPUs to one target node's memory.</summary>
 /// <param name="LatencyCpu">The CPU the latency thread ran on (the initiator's first usable CPU).</param>
 /// <param name="Cpus">The CPUs that ran the bandwidth threads, one thread each.</param>
@@ -19,7 +22,7 @@ public sealed record PairMeasurement(
     ulong? LlcBytes,
     ulong? HugePageBytes,
     ulong? BytesOnTarget,
-    double Seconds);
+    double Seconds) : PairResult(Initiator, Target);
 
 /// <summary>A pair the probe could not measure, and why in one line.</summary>
-public sealed record PairRefusal(int Initiator, int Target, string Reason, string Hint);
+public sealed record PairRefusal(int Initiator, int Target, string Reason, string Hint) : PairResult(Initiator, Target);

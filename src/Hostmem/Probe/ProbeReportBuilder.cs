@@ -17,7 +17,7 @@ public static class ProbeReportBuilder
         "write: non-temporal vector stores; best round";
     public const string BandwidthUnit = "MB/s as in the kernel HMAT figures and in QEMU bandwidth=NM: 2^20 bytes per second";
 
-    public static ProbeReport Build(HostTopology host, HostIdentity id, ProbeRequest request, IReadOnlyList<object> results, string version) => new(
+    public static ProbeReport Build(HostTopology host, HostIdentity id, ProbeRequest request, IReadOnlyList<PairResult> results, string version) => new(
         ProbeReport.SchemaName, ProbeReport.CurrentVersion, version,
         new ProbeHostReport(id.Hostname, id.MachineId, id.BootId, id.Kernel, id.CpuCount,
             [.. host.Nodes.Select(n => new ProbeNodeReport(n.Id, n.Cpus, n.MemTotalBytes))]),
