@@ -21,6 +21,8 @@ public static class Program
         root.Subcommands.Add(LintCommand.Create());
         root.Subcommands.Add(LibvirtCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(KubevirtCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
         return Cli.Run(root, args);
     }

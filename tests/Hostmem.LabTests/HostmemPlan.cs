@@ -12,7 +12,10 @@ public sealed record PlannedNode(int GuestNode, string? Backend, int[] HostNodes
 }
 
 /// <summary>`hostmem plan --sysfs TREE --cpus LIST [OPTIONS] -- QEMU ARGS`, run through the built apphost.</summary>
-public sealed record HostmemPlan(string[] Argv, IReadOnlyList<PlannedNode> GuestNodes, IReadOnlyList<string> Notes, string Json)
+/// <summary>One note of the plan: "info" or "warning", its code, its text.</summary>
+public sealed record PlannedNote(string Severity, string Code, string Text);
+
+public sealed record HostmemPlan(string[] Argv, IReadOnlyList<PlannedNode> GuestNodes, IReadOnlyList<PlannedNote> Notes, string Json)
 {
     public static string Apphost => Path.Combine(AppContext.BaseDirectory, "hostmem");
 
@@ -27,7 +30,7 @@ public sealed record HostmemPlan(string[] Argv, IReadOnlyList<PlannedNode> Guest
             (uint?)n["read_latency_ns"], (uint?)n["write_latency_ns"], (uint?)n["read_bandwidth_mbps"], (uint?)n["write_bandwidth_mbps"],
             (string)n["figures_from"]!, (uint?)n["predicted_tier"], (bool)n["tier_overflow"]!)).ToList();
         return new HostmemPlan([.. json["argv"]!.AsArray().Select(a => (string)a!)], nodes,
-            [.. json["notes"]!.AsArray().Select(a => (string)a!)], stdout);
+            [.. json["notes"]!.AsArray().Select(a => new PlannedNote((string)a!["severity"]!, (string)a["code"]!, (string)a["text"]!))], stdout);
     }
 
     /// <summary>

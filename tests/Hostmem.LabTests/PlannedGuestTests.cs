@@ -72,8 +72,8 @@ public class PlannedGuestTests(ITestOutputHelper output)
     {
         // The guest side (one memory_tier4 for both nodes, no demotion) is booted by the theory above ("no-figures").
         var plan = PlannedGuests.Case("no-figures").Plan();
-        Assert.Contains(plan.Notes, n => n.StartsWith("warning: no latency/bandwidth for the guest's CPU node(s)", StringComparison.Ordinal)
-            && n.Contains("so the guest ranks node1 (cxl-ram) with DRAM", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n is { Severity: "warning", Code: "no-reference-figures" }
+            && n.Text.Contains("so the guest ranks node1 (cxl-ram) with DRAM", StringComparison.Ordinal));
         Assert.DoesNotContain(plan.Argv, a => a.StartsWith("hmat-lb", StringComparison.Ordinal));
         Assert.Equal([4u, 4u], plan.GuestNodes.Select(n => n.PredictedTier!.Value));
     }
@@ -96,7 +96,7 @@ public class PlannedGuestTests(ITestOutputHelper output)
         var plan = FiguresPlan("91/262100", "1000000/1");
         var slow = plan.GuestNodes[1];
         Assert.False(slow.TierOverflow);
-        Assert.Contains(plan.Notes, n => n.StartsWith("guest node1: the --latency/--bandwidth figures (1000000 ns, 1 MB/s) would overflow", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.Code == "figures-clamped" && n.Text.StartsWith("guest node1: the --latency/--bandwidth figures (1000000 ns, 1 MB/s) would overflow", StringComparison.Ordinal));
         var run = Boot("overflow-clamped", plan.ArgvWithoutHostBinding());
         Assert.Equal(slow.PredictedTier, Tier(run, 1));
         Assert.Equal(4u, Tier(run, 0));

@@ -28,6 +28,28 @@ public static class PlannedGuests
              "-object", "memory-backend-ram,id=ram0,size=128M", "-object", "memory-backend-ram,id=ram1,size=128M",
              "-numa", "node,nodeid=0,cpus=0,memdev=ram0", "-numa", "node,nodeid=1,cpus=1,memdev=ram1",
              "-object", "memory-backend-ram,id=cxl,size=64M,host-mem-type=cxl-ram,host-mem-nodes=all"]),
+        // The seed thread's authors' own line (their 8 hmat-lb entries and -numa dist, sizes cut to fit, without the cxl-type3
+        // device QEMU 10 refuses beside -numa node,memdev=vmem0) with host-mem-type= on vmem0: their figures win.
+        new("authors-line", "cxl-ram-genport", "0", [],
+            ["qemu-system-x86_64", "-M", "q35,hmat=on", "-m", "256M", "-smp", "2",
+             "-object", "memory-backend-ram,id=ram0,size=192M", "-numa", "node,memdev=ram0,cpus=0-1,nodeid=0",
+             "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram", "-numa", "node,memdev=vmem0,nodeid=1",
+             "-numa", "dist,src=0,dst=0,val=10", "-numa", "dist,src=0,dst=1,val=14", "-numa", "dist,src=1,dst=0,val=14", "-numa", "dist,src=1,dst=1,val=10",
+             "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=read-latency,latency=91",
+             "-numa", "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=read-latency,latency=100",
+             "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=write-latency,latency=91",
+             "-numa", "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=write-latency,latency=100",
+             "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=read-bandwidth,bandwidth=262100M",
+             "-numa", "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=read-bandwidth,bandwidth=30000M",
+             "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=write-bandwidth,bandwidth=176100M",
+             "-numa", "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=write-bandwidth,bandwidth=30000M"]),
+        // Only latencies from the user: hostmem fills in the host's bandwidths (262100 and 16000 MB/s) beside them.
+        new("user-latencies", "cxl-ram-genport", "0", [],
+            ["qemu-system-x86_64", "-M", "q35", "-m", "256M",
+             "-object", "memory-backend-ram,id=ram0,size=192M", "-numa", "node,memdev=ram0,cpus=0,nodeid=0",
+             "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram", "-numa", "node,memdev=vmem0,nodeid=1",
+             "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=91",
+             "-numa", "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=270"]),
         // No HMAT, no generic port: no figures at all.
         new("no-figures", "cxl-ram-kmem", "0", [],
             ["qemu-system-x86_64", "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram"]),

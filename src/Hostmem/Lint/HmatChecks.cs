@@ -40,6 +40,7 @@ static class HmatChecks
             }
         }
         var valid = Entries(c);
+        Zeroed(c, valid);
         Caches(c, valid);
         if (enabled) Tiers(c, valid);
     }
@@ -106,6 +107,21 @@ static class HmatChecks
                 c.Add(LintRules.HmatLbZero, e.Index, $"{e.DataType} 0 for {pair}: the guest reads it as no figure");
         }
         return kept;
+    }
+
+    /// <summary>An entry a later table of the same kind overwrites with QEMU's implicit 0 (the table has no entry for the pair).</summary>
+    static void Zeroed(LintContext c, List<HmatLbOption> entries)
+    {
+        var memory = entries.Where(e => e.Hierarchy == "memory" && e.Type is not null && e.Value is > 0).ToList();
+        foreach (var e in memory)
+        {
+            var later = memory.Select(x => x.Type!.Value).Distinct()
+                .Where(t => t > e.Type!.Value && t.IsLatency() == e.IsLatency && ((t.SetsRead() && e.IsRead) || (t.SetsWrite() && e.IsWrite)))
+                .Where(t => !memory.Any(x => x.Type == t && x.Initiator == e.Initiator && x.Target == e.Target)).ToList();
+            if (later.Count > 0)
+                c.Add(LintRules.HmatLbZeroedByTable, e.Index,
+                    $"{e.DataType} for initiator={e.Initiator} and target={e.Target} is zeroed by the {string.Join(" and ", later.Select(t => t.QemuName()))} table, which has no entry for that pair");
+        }
     }
 
     static void Caches(LintContext c, List<HmatLbOption> entries)

@@ -98,6 +98,12 @@ public static class LintRules
         "write the real figure (latency in ns, bandwidth like 30000M), or leave the entry out",
         Accepts);
 
+    public static readonly LintRule HmatLbZeroedByTable = new("hmat-lb-zeroed", W,
+        "an access- figure next to a read- or write- table of the same kind that has no entry for its pair",
+        "QEMU writes one HMAT table per data type over every initiator and target, 0 where no entry was given, and the guest kernel applies the tables in order, a 0 included: the later read-/write- table silently zeroes the figure (a 6.12 guest read rl=0)",
+        "use one form per kind: access- entries for every pair, or read- and write- entries for every pair",
+        Accepts);
+
     public static readonly LintRule HmatBandwidthUnaligned = new("hmat-bandwidth-unaligned", E,
         "a hmat-lb bandwidth that is not a multiple of 1 MiB/s",
         "QEMU encodes HMAT bandwidth in MiB/s and refuses other values",
@@ -270,7 +276,7 @@ public static class LintRules
     [
         CxlMemdevAlsoNumaNode, MemdevUsedTwice, MemdevNotFound,
         CxlType3EmulatedRam, CxlType3Kvm, CxlWithoutNuma, CxlHypervisorCpu, CxlOff, CxlNoWindow,
-        HmatDisabled, HmatCpuNodeIncomplete, HmatCpuNodesDiffer, HmatNodeIncomplete, HmatLbZero, HmatBandwidthUnaligned,
+        HmatDisabled, HmatCpuNodeIncomplete, HmatCpuNodesDiffer, HmatNodeIncomplete, HmatLbZero, HmatLbZeroedByTable, HmatBandwidthUnaligned,
         HmatLbDuplicate, HmatLbUnencodable, HmatInitiatorNoCpus, HmatCacheWithoutLb, HmatTierOverflow,
         NumaNodeMissing, NumaNodeIdGap, NumaCpuOutOfRange, NumaCpusUnassigned, NumaNodeMem, NumaDistanceBelow10, NumaLocalDistance, NumaDistanceAsymmetric,
         NumaDistanceMissing, NumaMemoryMismatch,

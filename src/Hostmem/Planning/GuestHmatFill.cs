@@ -24,8 +24,8 @@ static class GuestHmatFill
             return new([], why.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value));
 
         var tables = FitWithoutOverflow(effective, why, notes);
-        bool splitLatency = tables.Types.Any(t => t.DataType == "read-latency");
-        bool splitBandwidth = tables.Types.Any(t => t.DataType == "read-bandwidth");
+        bool splitLatency = Split(user, latency: true, tables.Types.Any(t => t.DataType == "read-latency"));
+        bool splitBandwidth = Split(user, latency: false, tables.Types.Any(t => t.DataType == "read-bandwidth"));
         var added = new List<GuestHmatEntry>();
         foreach (var t in nodes.Where(n => n.Figures is not null && tables.Written.ContainsKey(n.Id)))
         {
@@ -36,17 +36,33 @@ static class GuestHmatFill
                     bool read = !Covered(user, c.Id, t.Id, latency, read: true), write = !Covered(user, c.Id, t.Id, latency, read: false);
                     if (!read && !write) continue;
                     ulong r = latency ? p.ReadLatencyNs : p.ReadBandwidthMBps, w = latency ? p.WriteLatencyNs : p.WriteBandwidthMBps;
-                    bool split = latency ? splitLatency : splitBandwidth;
-                    if (read && write && !split && r == w) added.Add(new(c.Id, t.Id, HmatDataTypes.For(latency, true, true), r, t.FiguresFrom));
-                    else
+                    if (!(latency ? splitLatency : splitBandwidth))
                     {
-                        if (read) added.Add(new(c.Id, t.Id, HmatDataTypes.For(latency, true, false), r, t.FiguresFrom));
-                        if (write) added.Add(new(c.Id, t.Id, HmatDataTypes.For(latency, false, true), w, t.FiguresFrom));
+                        if (r != w)
+                            why[t.Id].Add($"{(latency ? "latency" : "bandwidth")} written as one access figure, {(r + w + 1) / 2}, the mean of read {r} and write {w}: "
+                                + "your entries use access- tables, and a read-/write- table beside them would read as 0 wherever it has no entry");
+                        if (read || write) added.Add(new(c.Id, t.Id, HmatDataTypes.For(latency, true, true), (r + w + 1) / 2, t.FiguresFrom));
+                        continue;
                     }
+                    if (read && r > 0) added.Add(new(c.Id, t.Id, HmatDataTypes.For(latency, true, false), r, t.FiguresFrom));
+                    if (write && w > 0) added.Add(new(c.Id, t.Id, HmatDataTypes.For(latency, false, true), w, t.FiguresFrom));
                 }
         }
         return new([.. added.OrderBy(e => e.DataType).ThenBy(e => e.Initiator).ThenBy(e => e.Target)],
             why.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value));
+    }
+
+    /// <summary>
+    /// Whether hostmem writes read- and write- entries for a kind, or access- ones. QEMU writes one table per data type over
+    /// every pair, 0 where no entry was given, and the guest kernel applies the tables in order, a 0 included: next to a
+    /// user's read-/write- table an access entry of hostmem's would be zeroed, and next to a user's access table a read-
+    /// table of hostmem's would zero the user's figure. So hostmem follows the user's form; without one, the figures'.
+    /// </summary>
+    static bool Split(IReadOnlyList<GuestHmatEntry> user, bool latency, bool figuresSplit)
+    {
+        var mine = user.Where(e => e.IsLatency == latency).ToList();
+        if (mine.Any(e => e.DataType is not (HmatDataType.AccessLatency or HmatDataType.AccessBandwidth))) return true;
+        return mine.Count == 0 && figuresSplit;
     }
 
     /// <summary>Whether a user entry from <paramref name="initiator"/> to <paramref name="target"/> sets that figure.</summary>

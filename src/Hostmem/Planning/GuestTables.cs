@@ -47,19 +47,67 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
         return [.. Nodes.Where(x => x.HasCpus).Select(x => x.Id)];
     }
 
-    /// <summary>The entries that set a target's figures: from its initiators, non-zero, the best per direction.</summary>
+    /// <summary>The entries that set a target's figures: from its initiators, non-zero.</summary>
     public IReadOnlyList<GuestHmatEntry> EntriesOf(int target)
     {
         var initiators = InitiatorsOf(target);
-        return [.. Hmat.Where(e => e.Target == target && initiators.Contains(e.Initiator) && e.Value > 0)];
+        var set = FiguresOf(target);
+        return [.. Hmat.Where(e => e.Target == target && initiators.Contains(e.Initiator) && e.Value > 0 && Sets(e, set))];
     }
 
-    /// <summary>A target's access1 figures as the guest kernel keeps them (hmat_update_target_access: an access type sets
-    /// read and write; the lowest latency and the highest bandwidth of its initiators; u32; 0 where no entry says).</summary>
+    /// <summary>Whether the entry's value is what the target ends up with (a later table did not overwrite it).</summary>
+    static bool Sets(GuestHmatEntry e, MemoryPerformance p) => e.DataType switch
+    {
+        HmatDataType.AccessLatency => p.ReadLatencyNs == e.Value || p.WriteLatencyNs == e.Value,
+        HmatDataType.ReadLatency => p.ReadLatencyNs == e.Value,
+        HmatDataType.WriteLatency => p.WriteLatencyNs == e.Value,
+        HmatDataType.AccessBandwidth => p.ReadBandwidthMBps == e.Value || p.WriteBandwidthMBps == e.Value,
+        HmatDataType.ReadBandwidth => p.ReadBandwidthMBps == e.Value,
+        _ => p.WriteBandwidthMBps == e.Value,
+    };
+
+    /// <summary>
+    /// A target's access1 figures as the guest kernel keeps them (u32; 0 = none). A node with an attached initiator (a CPU
+    /// node is its own; QEMU's initiator=) takes that initiator's entries, table by table: QEMU writes one table per data
+    /// type over every initiator and target, 0 where no entry was given, in data-type order (access, read, write latency,
+    /// then bandwidth), and the kernel applies each entry as it comes (hmat_parse_locality, hmat_update_target_access: an
+    /// access type sets read and write, and a 0 overwrites too). So a read-latency table zeroes the read latency an
+    /// access-latency entry gave a pair it has no entry for (seen in a 6.12 guest: rl=0). Without an attached initiator
+    /// the kernel keeps the best of each figure over the CPU nodes.
+    /// </summary>
     public MemoryPerformance FiguresOf(int target)
     {
+        var n = Node(target);
+        int? attached = n is { HasCpus: true } ? target : n?.Initiator is { } i && Node(i) is { HasCpus: true } ? i : null;
+        return attached is { } a ? FromTables(a, target) : BestOf(target);
+    }
+
+    MemoryPerformance FromTables(int initiator, int target)
+    {
         uint rl = 0, wl = 0, rb = 0, wb = 0;
-        foreach (var e in EntriesOf(target))
+        foreach (var type in Hmat.Select(e => e.DataType).Distinct().Order())
+        {
+            var e = Hmat.FirstOrDefault(h => h.DataType == type && h.Initiator == initiator && h.Target == target);
+            uint v = e is null ? 0 : (uint)Math.Min(e.Value, uint.MaxValue);
+            if (type.IsLatency())
+            {
+                if (type.SetsRead()) rl = v;
+                if (type.SetsWrite()) wl = v;
+            }
+            else
+            {
+                if (type.SetsRead()) rb = v;
+                if (type.SetsWrite()) wb = v;
+            }
+        }
+        return new MemoryPerformance(rl, wl, rb, wb);
+    }
+
+    MemoryPerformance BestOf(int target)
+    {
+        var initiators = InitiatorsOf(target);
+        uint rl = 0, wl = 0, rb = 0, wb = 0;
+        foreach (var e in Hmat.Where(e => e.Target == target && initiators.Contains(e.Initiator) && e.Value > 0))
         {
             uint u = (uint)Math.Min(e.Value, uint.MaxValue);
             if (e.IsLatency)

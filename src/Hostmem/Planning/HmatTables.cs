@@ -33,7 +33,10 @@ public sealed class HmatTables
         foreach (var (type, latency, pick) in tables)
         {
             var raw = figures.Select(f => (ulong)pick(f.Perf)).ToList();
-            var fit = latency ? HmatUnits.FitLatenciesNs(raw) : HmatUnits.FitBandwidthsMBps(raw);
+            // A 0 (firmware that gives only read figures) is no entry: only the others share the table.
+            var given = raw.Where(v => v != 0).ToList();
+            var fitted = new Queue<ulong>(latency ? HmatUnits.FitLatenciesNs(given) : HmatUnits.FitBandwidthsMBps(given));
+            var fit = raw.Select(v => v == 0 ? 0 : fitted.Dequeue()).ToList();
             for (int i = 0; i < figures.Count; i++)
             {
                 values[(type, figures[i].Node)] = fit[i];

@@ -284,7 +284,7 @@ public static class HmatUnits
         for (int shift = Math.Max(0, 64 - BitOperations.LeadingZeroCount(max) - 16); shift < 63; shift++)
         {
             ulong unit = 1UL << shift;
-            var rounded = mbps.Select(v => RoundToMultiple(v, unit)).ToList();
+            var rounded = mbps.Select(v => RoundWithin(v, unit, MaxBandwidthMBps)).ToList();
             if (rounded.All(v => v <= MaxBandwidthMBps) && BandwidthsEncodable(rounded)) return rounded;
         }
         throw new InvalidOperationException("unreachable: one power of two always fits");
@@ -303,9 +303,17 @@ public static class HmatUnits
         if (ns.Count == 0 || LatencyBaseFits(ns)) return [.. ns];
         for (ulong unit = 10; ; unit *= 10)
         {
-            var rounded = ns.Select(v => RoundToMultiple(v, unit)).ToList();
+            var rounded = ns.Select(v => RoundWithin(v, unit, MaxLatencyNs)).ToList();
             if (rounded.All(v => v <= MaxLatencyNs) && LatencyBaseFits(rounded)) return rounded;
         }
+    }
+
+    /// <summary>The nearest multiple within the kernel's u32: a value near u32's top rounds down, not past it (4294967295
+    /// MB/s rounded up to a multiple of 2^16 would not fit any table).</summary>
+    static ulong RoundWithin(ulong value, ulong unit, ulong max)
+    {
+        ulong up = RoundToMultiple(value, unit);
+        return up <= max ? up : Math.Max(value / unit, 1) * unit;
     }
 
     static ulong RoundToMultiple(ulong value, ulong unit)

@@ -56,10 +56,28 @@ public sealed class LiveQemu : IDisposable
         // main loop sends only after the machine (and its memory) is built, then hang up.
         if (monitor == Monitor.HumanOnly)
         {
-            using var hmp = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { ReceiveTimeout = 60_000 };
-            hmp.Connect(new UnixDomainSocketEndPoint(HumanSocket));
+            using var hmp = ConnectHuman(until);
             var buffer = new byte[256];
             if (hmp.Receive(buffer) == 0) throw new InvalidOperationException("the human monitor closed without a banner");
+        }
+    }
+
+    /// <summary>bind(2) makes the socket file before listen(2): a connect in between is refused, so it tries again.</summary>
+    Socket ConnectHuman(DateTime until)
+    {
+        while (true)
+        {
+            var hmp = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { ReceiveTimeout = 60_000 };
+            try
+            {
+                hmp.Connect(new UnixDomainSocketEndPoint(HumanSocket));
+                return hmp;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused && DateTime.UtcNow < until && !process.HasExited)
+            {
+                hmp.Dispose();
+                Thread.Sleep(50);
+            }
         }
     }
 
