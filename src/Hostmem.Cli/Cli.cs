@@ -7,12 +7,19 @@ namespace Hostmem.Cli;
 /// <summary>The edge where errors become exit codes: one clear line and a hint, exit 2, never a stack trace.</summary>
 public static class Cli
 {
-    public static int Run(RootCommand root, string[] args)
+    /// <param name="tree">Builds the command tree for a line whose first word is given (null: no word).</param>
+    public static int Run(string[] args, Func<string?, RootCommand> tree)
     {
         StandardStreams.Install();
         try
         {
-            return Invoke(root, args);
+            // The one answer that needs no command tree at all.
+            if (args is ["--version"])
+            {
+                Console.Out.Write(Program.Version + "\n");
+                return 0;
+            }
+            return Invoke(tree(args.Length > 0 ? args[0] : null), args);
         }
         catch (UserError e)
         {
@@ -49,7 +56,7 @@ public static class Cli
             // "Unrecognized command or argument 'topolgy'" says more than "Required command was not provided".
             var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
             var message = command.Subcommands.Count > 0 && error.Message.StartsWith("Required command", StringComparison.Ordinal)
-                ? $"no command given{(command == root ? "" : $" after '{commandName}'")}: choose one of {string.Join(", ", command.Subcommands.Select(c => c.Name))}"
+                ? $"no command given{(command == root ? "" : $" after '{commandName}'")}: choose one of {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}"
                 : OneLine(error.Message);
             return Refuse(message, $"see '{commandName} --help'");
         }

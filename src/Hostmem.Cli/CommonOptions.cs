@@ -24,5 +24,8 @@ public static class CommonOptions
         return o;
     }
 
+    /// <summary>The options `hostmem --help` lists as shared (each command's own help lists all of its options).</summary>
+    public static IEnumerable<Option> Shared() => [Sysfs(), Format(), Json()];
+
     public static Option<bool> Json() => new("--json") { Description = "Same as --format json." };
 }

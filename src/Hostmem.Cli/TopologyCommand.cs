@@ -20,6 +20,7 @@ public static class TopologyCommand
             Description = "A 'hostmem probe' JSON file: show its measured latency and bandwidth beside the firmware's figures.",
             HelpName = "FILE",
         };
+        var check = new Option<bool>("--check") { Description = "Exit 1 when there is a finding of warning level (a gate for scripts); without it a report that was printed exits 0." };
         var command = new Command("topology",
             """
             Discover and explain the host's memory: every NUMA node with its type (dram, cxl-ram, cxl-pmem,
@@ -29,17 +30,19 @@ public static class TopologyCommand
             Reads only. Firmware-onlined CXL memory is recognised from the CXL windows (root decoders,
             /proc/iomem or the ACPI CEDT); without them hostmem says 'unknown' rather than guess.
 
-            Exit status: 0 all well, 1 findings of warning level (e.g. CXL capacity not usable),
-            2 bad input (e.g. --sysfs is not a sysfs tree).
+            Exit status: 0 the report was printed (findings are in it), 2 bad input (e.g. --sysfs is not a sysfs
+            tree). With --check: 1 when a finding is of warning level (e.g. CXL capacity not usable), so scripts can
+            gate on it; 'hostmem topology --format json | jq ...' stays a success under 'set -o pipefail' without it.
 
             Examples:
               hostmem topology
               hostmem topology --format json | jq '.nodes[] | {node, type, tier}'
               hostmem topology --sysfs tests/fixtures/cxl-ram-kmem   (a recorded tree)
               hostmem topology --figures host-figures.json   (measured by 'hostmem probe --output host-figures.json')
+              hostmem topology --check > /dev/null || echo "this host has memory findings"
             """)
         {
-            sysfs, format, json, figures,
+            sysfs, format, json, check, figures,
         };
         command.SetAction(parse =>
         {
@@ -62,7 +65,7 @@ public static class TopologyCommand
             {
                 TopologyTable.Write(Terminal.Stdout(), analysed, measured);
             }
-            return analysed.Diagnostics.Any(d => d.Severity >= Severity.Warning) ? 1 : 0;
+            return parse.GetValue(check) && analysed.Diagnostics.Any(d => d.Severity >= Severity.Warning) ? 1 : 0;
         });
         return command;
     }

@@ -12,21 +12,17 @@ public static class StandardStreams
     /// <summary>Routes Console.Out and Console.Error (and so System.CommandLine's help and errors) through the guard.</summary>
     public static void Install()
     {
-        Console.SetOut(Writer(Open(1, Console.OpenStandardOutput), "stdout"));
-        Console.SetError(Writer(Open(2, Console.OpenStandardError), "stderr"));
+        Console.SetOut(Writer(Open(1), "stdout"));
+        Console.SetError(Writer(Open(2), "stderr"));
     }
 
     /// <summary>stdout for a single write of bytes (JSON, a domain file), guarded like Console.Out.</summary>
-    public static Stream Stdout() => new Guarded(Open(1, Console.OpenStandardOutput), "stdout");
+    public static Stream Stdout() => new Guarded(Open(1), "stdout");
 
     /// <summary>The descriptor as a plain unbuffered stream. The runtime's console stream sends the terminal's keypad
-    /// mode sequence (ESC[?1h ESC=) before its first write to a terminal, escape codes even with NO_COLOR; a closed
-    /// descriptor falls back to it (its writes then fail, and are said, like any other).</summary>
-    static Stream Open(int fd, Func<Stream> console)
-    {
-        try { return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return console(); }
-    }
+    /// mode sequence (ESC[?1h ESC=) before its first write to a terminal, escape codes even with NO_COLOR. A closed
+    /// descriptor is found on the first write (EBADF), and said like any other failure.</summary>
+    static Stream Open(int fd) => new DescriptorStream(fd);
 
     static TextWriter Writer(Stream s, string name) =>
         TextWriter.Synchronized(new StreamWriter(new Guarded(s, name), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });

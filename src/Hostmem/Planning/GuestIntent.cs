@@ -25,6 +25,8 @@ public static class QemuGuestIntent
 {
     /// <summary>The backend hostmem makes for main RAM when the line has no -numa node (node 0 needs a memdev).</summary>
     public const string MainRamId = "hostmem-ram0";
+    /// <summary>QEMU's MAX_NODES (include/sysemu/numa.h).</summary>
+    public const int MaxNodes = 128;
     /// <summary>QEMU's RAM without -m (x86).</summary>
     public const ulong QemuDefaultRam = 128UL << 20;
 
@@ -80,6 +82,10 @@ public static class QemuGuestIntent
                 Id = nodes.Max(n => n.Id) + 1, Backend = b.Id, HostNodes = b.HostNodes, Type = b.Type, SizeBytes = b.SizeBytes ?? 0, Author = Author.Hostmem,
                 Why = [$"CPU-less node for {b.Id} ({b.Type?.Name()}), initiator node{initiator}"],
             });
+        // QEMU's MAX_NODES; its own words, before hostmem writes a line it would refuse.
+        if (nodes.Count > MaxNodes)
+            throw new UserError($"guest NUMA: {nodes.Count} guest nodes (one per host-mem-type backend beside the line's own); QEMU: Max number of NUMA nodes reached: {MaxNodes}",
+                "give several backends' memory one node (-numa node,memdev= for one of them, the others as devices), use fewer backends, or run with --guest-numa off");
         return new GuestIntent
         {
             Nodes = nodes,

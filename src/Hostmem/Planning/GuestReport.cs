@@ -40,6 +40,9 @@ public static class GuestReport
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(output);
         var tiers = output.Tiers().ToDictionary(t => t.Node);
+        // Entries that leave the kernel without reference DRAM figures (the user's, incomplete, where hostmem had none to add).
+        if (output.Hmat.Count > 0 && KernelTierModel.Reference(output.KernelNodes()) is { Reference: null } none)
+            notes.Add(PlanNote.Warning(NoteCodes.NoReferenceFigures, $"{none.Why}: every guest node stays in memory_tier4; complete the hmat-lb entries of the CPU node(s), or give --latency dram=NS --bandwidth dram=MBPS"));
         foreach (var t in tiers.Values.Where(t => t.Overflowed))
             notes.Add(PlanNote.Warning(NoteCodes.TierOverflow, $"guest node{t.Node}'s figures overflow the guest kernel's abstract distance (int): it will rank the node ABOVE DRAM (memory_tier{t.KernelTierId}) and demote the wrong way; give it a higher bandwidth or lower latency with --latency/--bandwidth"));
         return [.. layout.Nodes.OrderBy(n => n.Id).Select(n =>

@@ -62,7 +62,8 @@ public static class Planner
         var output = GuestTables.FromQemu(command);
         var guestNodes = GuestReport.Build(host.Host, layout, output, notes);
         // New -numa nodes go before the user's later options: the backends' positions are the output's.
-        var placed = plans.Select(b => b with { ArgumentIndex = command.MemoryBackends().FirstOrDefault(m => m.Id == b.Id)?.Index ?? b.ArgumentIndex }).ToList();
+        var positions = command.MemoryBackends().Where(m => m.Id is not null).GroupBy(m => m.Id!).ToDictionary(g => g.Key, g => g.First().Index, StringComparer.Ordinal);
+        var placed = plans.Select(b => b with { ArgumentIndex = positions.GetValueOrDefault(b.Id, b.ArgumentIndex) }).ToList();
         return Result(placed, layout, guestNodes, output, notes, command, cpuNodes, options);
     }
 

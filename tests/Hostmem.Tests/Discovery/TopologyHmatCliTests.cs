@@ -11,7 +11,7 @@ public class TopologyHmatCliTests
     public void Json_has_the_cross_socket_figures()
     {
         var (code, stdout, stderr) = HostmemCli.Run("topology", "--sysfs", Trees.Project("two-socket-cxl"), "--format", "json");
-        Assert.Equal((1, ""), (code, stderr)); // 1: the tree's CXL nodes show 17450 ns (hmat-implausible-latency)
+        Assert.Equal((0, ""), (code, stderr)); // a report, though the tree's CXL nodes show 17450 ns (hmat-implausible-latency)
         using var doc = JsonDocument.Parse(stdout);
         var hmat = doc.RootElement.GetProperty("hmat");
         Assert.Equal(("readable", 2, true), (hmat.GetProperty("table").GetString(), hmat.GetProperty("revision").GetInt32(), hmat.GetProperty("nodes_proven").GetBoolean()));
@@ -29,7 +29,7 @@ public class TopologyHmatCliTests
     public void Table_lists_every_initiator()
     {
         var (code, stdout, _) = HostmemCli.Run("topology", "--sysfs", Trees.Project("two-socket-cxl"));
-        Assert.Equal(1, code); // the implausible-latency findings of the CXL nodes
+        Assert.Equal(0, code);
         var lines = stdout.Split('\n');
         Assert.Contains(lines, l => l.StartsWith("HMAT INITIATOR", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["node1", "node0", "150/150", "131000/131000"]);

@@ -140,6 +140,18 @@ public class GuestModelTests
     }
 
     [Fact]
+    public void More_guest_nodes_than_qemu_takes_are_refused_in_qemus_words()
+    {
+        // QEMU's MAX_NODES is 128 ("Max number of NUMA nodes reached: 128", hw/core/numa.c): node 0 for main RAM plus 127
+        // backends fit, one more does not.
+        string[] Backends(int n) => ["-M", "q35", "-m", "256M", .. Enumerable.Range(0, n).SelectMany(i => new[] { "-object", $"memory-backend-ram,id=v{i},size=2M,host-mem-type=dram" })];
+        var plan = Planner.Plan(Host("hmat-two-tier"), QemuCommandLine.Parse(["qemu-system-x86_64", .. Backends(127)]), Auto);
+        Assert.Equal(128, plan.GuestNodes.Count);
+        var e = Assert.Throws<UserError>(() => Planner.Plan(Host("hmat-two-tier"), QemuCommandLine.Parse(["qemu-system-x86_64", .. Backends(128)]), Auto));
+        Assert.Contains("Max number of NUMA nodes reached: 128", e.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_device_key_that_names_a_backend_is_in_the_one_list()
     {
         // QEMU 10's devices that take a memory backend by id: pc-dimm/nvdimm/virtio-mem (memdev), cxl-type3
