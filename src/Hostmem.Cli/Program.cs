@@ -18,6 +18,7 @@ public static class Program
         ("status", StatusCommand.Create),
         ("export", ExportCommand.Create),
         ("kubevirt", KubevirtCommand.Create),
+        ("probe", ProbeCommand.Create),
     ];
 
     public static int Main(string[] args) => Cli.Run(args, Root);

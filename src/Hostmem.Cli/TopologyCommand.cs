@@ -3,6 +3,7 @@ using System.Text.Json;
 using Hostmem.Classification;
 using Hostmem.Cli.Output;
 using Hostmem.Export;
+using Hostmem.Probe;
 
 namespace Hostmem.Cli;
 
@@ -14,6 +15,11 @@ public static class TopologyCommand
         var sysfs = CommonOptions.Sysfs();
         var format = CommonOptions.Format();
         var json = CommonOptions.Json();
+        var figures = new Option<string?>("--figures")
+        {
+            Description = "A 'hostmem probe' JSON file: show its measured latency and bandwidth beside the firmware's figures.",
+            HelpName = "FILE",
+        };
         var check = new Option<bool>("--check") { Description = "Exit 1 when there is a finding of warning level (a gate for scripts); without it a report that was printed exits 0." };
         var command = new Command("topology",
             """
@@ -32,18 +38,20 @@ public static class TopologyCommand
               hostmem topology
               hostmem topology --format json | jq '.nodes[] | {node, type, tier}'
               hostmem topology --sysfs tests/fixtures/cxl-ram-kmem   (a recorded tree)
+              hostmem topology --figures host-figures.json   (measured by 'hostmem probe --output host-figures.json')
               hostmem topology --check > /dev/null || echo "this host has memory findings"
             """)
         {
-            sysfs, format, json, check,
+            sysfs, format, json, check, figures,
         };
         command.SetAction(parse =>
         {
             var analysed = ClassifiedHost.Discover(parse.GetValue(sysfs)!);
             var shownRoot = parse.GetValue(sysfs)!;
+            var measured = parse.GetValue(figures) is { } file ? MeasuredReport.From(MeasuredFigures.Load(file, analysed.Host, LiveMachineId(shownRoot)), analysed.Host) : null;
             if (parse.GetValue(json) || parse.GetValue(format) == "json")
             {
-                var report = TopologyReportBuilder.Build(analysed.Host, analysed.Classes, analysed.Diagnostics, Program.Version, shownRoot);
+                var report = TopologyReportBuilder.Build(analysed.Host, analysed.Classes, analysed.Diagnostics, Program.Version, shownRoot) with { Measured = measured };
                 // One write(2) of the UTF-8 bytes plus the newline Console.Out.WriteLine used to add.
                 var utf8 = JsonSerializer.SerializeToUtf8Bytes(report, HostmemJson.Default.TopologyReport);
                 var bytes = new byte[utf8.Length + 1];
@@ -55,10 +63,14 @@ public static class TopologyCommand
             }
             else
             {
-                TopologyTable.Write(Terminal.Stdout(), analysed);
+                TopologyTable.Write(Terminal.Stdout(), analysed, measured);
             }
             return parse.GetValue(check) && analysed.Diagnostics.Any(d => d.Severity >= Severity.Warning) ? 1 : 0;
         });
         return command;
     }
+
+    /// <summary>This machine's id, only when reading the live host (a recorded tree is another machine).</summary>
+    static string? LiveMachineId(string sysfs) =>
+        Path.GetFullPath(sysfs).TrimEnd('/') == "/sys" && File.Exists("/etc/machine-id") ? File.ReadAllText("/etc/machine-id").Trim() : null;
 }

@@ -10,7 +10,7 @@ namespace Hostmem.Cli;
 /// <summary>The terminal rendering of a classified host: nodes, CXL, DAX, why, findings.</summary>
 public static class TopologyTable
 {
-    public static void Write(Terminal t, ClassifiedHost analysed)
+    public static void Write(Terminal t, ClassifiedHost analysed, MeasuredReport? measured = null)
     {
         var host = analysed.Host;
         var w = t.Writer;
@@ -33,6 +33,7 @@ public static class TopologyTable
         }
         nodes.Write(t);
         WriteHmat(t, host);
+        if (measured is not null) WriteMeasured(t, measured);
 
         if (host.Nodes.Any(n => n.MemorySideCaches.Count > 0))
         {
@@ -126,6 +127,23 @@ public static class TopologyTable
         table.Write(t);
         foreach (var d in m.Diagnostics) w.WriteLine(t.Dim($"  HMAT: {d}"));
     }
+
+    /// <summary>A probe's figures beside the firmware's, pair by pair (topology --figures).</summary>
+    private static void WriteMeasured(Terminal t, MeasuredReport m)
+    {
+        t.Writer.WriteLine();
+        var table = new Table("MEASURED INITIATOR", "TARGET", "LATENCY ns (firmware)", "BANDWIDTH r/w MB/s (firmware)", "RATIO lat/rd/wr");
+        foreach (var p in m.Pairs)
+            table.Add($"node{N(p.InitiatorNode)}", $"node{N(p.TargetNode)}",
+                $"{F(p.ReadLatencyNs, "0.0")} ({Opt(p.HmatReadLatencyNs)})",
+                $"{F(p.ReadBandwidthMbps, "0")}/{F(p.WriteBandwidthMbps, "0")} ({Opt(p.HmatReadBandwidthMbps)}/{Opt(p.HmatWriteBandwidthMbps)})",
+                p.HmatSource is null ? "-" : $"{R(p.ReadLatencyRatio)}/{R(p.ReadBandwidthRatio)}/{R(p.WriteBandwidthRatio)}");
+        table.Write(t);
+        t.Writer.WriteLine(t.Dim($"  measured: {m.File}{(m.MeasuredOnHostname is { } h ? $" (on {h}{(m.SameMachine ? ", this machine" : "")})" : "")}; write latency = read latency (not measured); firmware '?' = none"));
+    }
+
+    private static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+    private static string R(double? v) => v?.ToString("0.00", CultureInfo.InvariantCulture) ?? "?";
 
     private static string Backing(HostTopology host, NodeClassification c)
     {

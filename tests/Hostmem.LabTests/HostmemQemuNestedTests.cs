@@ -17,17 +17,8 @@ public sealed class HostmemQemuNestedRun
     public HostmemQemuNestedRun()
     {
         if (Lab.Missing != null) return;
-        Hostmem = Environment.GetEnvironmentVariable("HOSTMEM_BIN") is { Length: > 0 } given ? Path.GetFullPath(given) : Publish();
+        Hostmem = NativeHostmem.Path;
         Run = Lab.Run(["nested", "--", "lab/nested/hostmem-qemu-check", Hostmem], TimeSpan.FromMinutes(10));
-    }
-
-    /// <summary>NativeAOT publish into artifacts/hostmem (what users run; about a minute on 2 cores), through
-    /// scripts/publish: the package test publishes the same binary at the same time, one after the other under its lock.</summary>
-    static string Publish()
-    {
-        var (code, stdout, stderr) = Lab.Exec(Path.Combine(Lab.RepoRoot, "scripts", "publish"), [], TimeSpan.FromMinutes(15), Lab.RepoRoot);
-        Assert.True(code == 0, $"scripts/publish failed ({code})\n{stdout}\n{stderr}");
-        return stdout.Trim();
     }
 }
 

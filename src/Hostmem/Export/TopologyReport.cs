@@ -15,7 +15,12 @@ public sealed record TopologyReport(
     IReadOnlyList<DaxReport> Dax,
     IReadOnlyList<TierReport> Tiers,
     HmatReport Hmat,
-    IReadOnlyList<DiagnosticReport> Diagnostics);
+    IReadOnlyList<DiagnosticReport> Diagnostics)
+{
+    /// <summary>A probe's figures beside the firmware's (topology --figures); the key is absent without the option.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public MeasuredReport? Measured { get; init; }
+}
 
 /// <summary>The ACPI HMAT read whole: <c>table</c> is readable, not-readable (root only) or absent.</summary>
 public sealed record HmatReport(
