@@ -27,9 +27,19 @@ public sealed class GuestNumaOptions
         HelpName = "TYPE=MBPS",
     };
 
+    public Option<string?> MeasuredFile { get; } = new("--figures")
+    {
+        Description = "Figures 'hostmem probe --output FILE' measured on this host: they take the place of firmware's (what you write on the line, then --latency/--bandwidth, still win).",
+        HelpName = "FILE",
+    };
+
     public GuestNumaOptions() => Mode.AcceptOnlyFromAmong("auto", "off");
 
-    public IEnumerable<Option> All => [Mode, Latency, Bandwidth];
+    public IEnumerable<Option> All => [Mode, Latency, Bandwidth, MeasuredFile];
+
+    /// <summary>--figures read against the host it plans for (a file from another host is refused in one line).</summary>
+    public PlanOptions WithMeasured(PlanOptions options, ParseResult parse, Topology.HostTopology host) =>
+        parse.GetValue(MeasuredFile) is { } path ? options with { Measured = Probe.MeasuredFigures.Load(path, host) } : options;
 
     public PlanOptions Apply(PlanOptions options, ParseResult parse) => options with
     {

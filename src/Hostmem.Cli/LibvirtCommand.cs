@@ -88,7 +88,7 @@ public static class LibvirtCommand
                 options = options with { Cpus = parsed, CpusSource = "--cpus" };
             }
             var domain = DomainXml.Parse(text, path); // a file that is not a domain is said before the host is read
-            var (result, plan) = WithHost(parse.GetValue(sysfs)!, host => LibvirtApply.Run(domain, host, asked, options));
+            var (result, plan) = WithHost(parse.GetValue(sysfs)!, host => LibvirtApply.Run(domain, host, asked, guest.WithMeasured(options, parse, host.Host)));
 
             var stderr = Terminal.Stderr();
             if (parse.GetValue(json) || parse.GetValue(format) == "json")

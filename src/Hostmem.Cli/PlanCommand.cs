@@ -35,7 +35,7 @@ public static class PlanCommand
             if (HelpRequest.Find(QemuCommandLine.Parse(argv)) is { } help)
                 throw new UserError($"{help.Display} asks QEMU for help: there is nothing to plan",
                     "run the line with QEMU itself, or with 'hostmem qemu --' (which passes a help request on unchanged)");
-            var plan = QemuCommand.Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, o => guest.Apply(o, parse));
+            var plan = QemuCommand.Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, (o, h) => guest.WithMeasured(guest.Apply(o, parse), parse, h.Host));
             Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(plan), PlanJsonContext.Default.PlanJson));
             return 0;
         });

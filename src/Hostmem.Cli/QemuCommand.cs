@@ -89,7 +89,7 @@ public static class QemuCommand
                     "write hostmem's options, then '--', then the QEMU command line: hostmem qemu --dry-run -- qemu-system-x86_64 -m 8G ...");
             if (HelpRequest.Find(QemuCommandLine.Parse(argv)) is { } help)
                 return PassHelpOn(argv, help, parse.GetValue(dryRun), parse.GetValue(json) || parse.GetValue(format) == "json");
-            var (plan, input) = Prepare(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, o => guest.Apply(o, parse), start: !parse.GetValue(dryRun));
+            var (plan, input) = Prepare(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, (o, h) => guest.WithMeasured(guest.Apply(o, parse), parse, h.Host), start: !parse.GetValue(dryRun));
             var stderr = Terminal.Stderr();
             if (parse.GetValue(dryRun))
             {
@@ -119,15 +119,15 @@ public static class QemuCommand
     }
 
     /// <summary>Reads the host (a folder or a .tar.gz tree), the process's affinity beside it, and plans.</summary>
-    public static MemoryPlan Plan(string sysfs, string? cpus, IReadOnlyList<string> argv, Func<PlanOptions, PlanOptions>? adjust = null) =>
+    public static MemoryPlan Plan(string sysfs, string? cpus, IReadOnlyList<string> argv, Func<PlanOptions, ClassifiedHost, PlanOptions>? adjust = null) =>
         Prepare(sysfs, cpus, argv, adjust).Plan;
 
     /// <summary>The plan and the host it was made for (lint checks the final line against the same host).</summary>
-    internal static (MemoryPlan Plan, HostInput Input) Prepare(string sysfs, string? cpus, IReadOnlyList<string> argv, Func<PlanOptions, PlanOptions>? adjust, bool start = false)
+    internal static (MemoryPlan Plan, HostInput Input) Prepare(string sysfs, string? cpus, IReadOnlyList<string> argv, Func<PlanOptions, ClassifiedHost, PlanOptions>? adjust, bool start = false)
     {
         var cmd = QemuCommandLine.Parse(argv);
         var input = HostInput.Read(sysfs, cpus, claimDevdax: start); // a start keeps the devdax devices it chooses until QEMU ends
-        var options = adjust is null ? input.Options : adjust(input.Options);
+        var options = adjust is null ? input.Options : adjust(input.Options, input.Host);
         return (Planner.Plan(input.Host, cmd, options), input with { Options = options });
     }
 

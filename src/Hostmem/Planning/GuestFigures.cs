@@ -11,10 +11,12 @@ public static class GuestFigures
 
     static readonly Result Nothing = new(null, FiguresSource.None, []);
 
-    /// <summary>Either option alone replaces that half of the host's figures; where the host has none, both are needed.</summary>
-    public static Result For(ClassifiedHost host, LayoutNode n, PlanOptions options, int? hmatInitiator)
+    /// <summary>Precedence: --latency/--bandwidth, then figures measured by `hostmem probe` (--figures), then firmware's.
+    /// Either option alone replaces that half of the figures below it; where there are none, both are needed.</summary>
+    public static Result For(ClassifiedHost host, LayoutNode n, PlanOptions options, int? hmatInitiator, IReadOnlyList<int> cpuNodes)
     {
-        var hostResult = Host(host, n, hmatInitiator);
+        var firmware = Host(host, n, hmatInitiator);
+        var hostResult = options.Measured is { } m && Measured(m, n, hmatInitiator, cpuNodes) is { } measured ? WithFirmware(measured, firmware) : firmware;
         if (n.Type is not { } type) return hostResult;
         bool hasLat = options.LatencyNs.TryGetValue(type, out ulong lat), hasBw = options.BandwidthMBps.TryGetValue(type, out ulong bw);
         if (!hasLat && !hasBw) return hostResult;
@@ -32,6 +34,36 @@ public static class GuestFigures
             : $"--bandwidth {name}={bw} replaces the host's bandwidth (its latency is kept)";
         return new(new MemoryPerformance(hasLat ? U32(lat) : p.ReadLatencyNs, hasLat ? U32(lat) : p.WriteLatencyNs,
             hasBw ? U32(bw) : p.ReadBandwidthMBps, hasBw ? U32(bw) : p.WriteBandwidthMBps), FiguresSource.CommandLine, [.. hostResult.Why, why]);
+    }
+
+    /// <summary>The probe's figures for the node's host memory, from the process's HMAT initiator or else the CPU node that
+    /// measured the lowest latency (the nearest, as the kernel's access1 is); the slowest host node's when several; null
+    /// unless every host node behind it was measured.</summary>
+    static Result? Measured(Probe.MeasuredFigures m, LayoutNode n, int? hmatInitiator, IReadOnlyList<int> cpuNodes)
+    {
+        if (n.HostNodes.Count == 0) return null;
+        var pairs = new List<Probe.MeasuredPair>();
+        foreach (int h in n.HostNodes)
+        {
+            var from = (hmatInitiator is { } i ? [i] : cpuNodes).Select(c => m.For(c, h)).OfType<Probe.MeasuredPair>().ToList();
+            if (from.Count == 0) return null;
+            pairs.Add(from.MinBy(p => p.Performance.ReadLatencyNs)!);
+        }
+        var worst = new MemoryPerformance(pairs.Max(p => p.Performance.ReadLatencyNs), pairs.Max(p => p.Performance.WriteLatencyNs),
+            pairs.Min(p => p.Performance.ReadBandwidthMBps), pairs.Min(p => p.Performance.WriteBandwidthMBps));
+        return new(worst, FiguresSource.Measured,
+            [$"figures measured by hostmem probe ({m.Source}): {string.Join(", ", pairs.Select(p => $"host node{p.Target} from node{p.Initiator}"))}{(pairs.Count > 1 ? " (the slowest)" : "")}, write latency = read latency"]);
+    }
+
+    /// <summary>Measured figures win over firmware's; the why says what firmware claimed, and when it looks like picoseconds.</summary>
+    static Result WithFirmware(Result measured, Result firmware)
+    {
+        if (firmware.Figures is not { } f) return measured;
+        var m = measured.Figures!.Value;
+        string line = $"firmware gives {GuestHmatFill.Show(f)} ({firmware.From.Name()}); the measured {GuestHmatFill.Show(m)} is used";
+        if (Math.Max(f.ReadLatencyNs, f.WriteLatencyNs) >= TopologyDiagnostics.ImplausibleLatencyNs)
+            line += $" (firmware's {Math.Max(f.ReadLatencyNs, f.WriteLatencyNs)} ns is no memory latency: likely picoseconds reported as ns)";
+        return measured with { Why = [.. measured.Why, line] };
     }
 
     // --latency/--bandwidth are checked against the kernel's u32 when parsed.

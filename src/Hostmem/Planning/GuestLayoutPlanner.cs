@@ -21,7 +21,7 @@ public static class GuestLayoutPlanner
         var nodes = WithInitiators(intent.Nodes, hmat);
         var distances = Distances(host.Host, nodes, intent.UserDistances);
         int? hmatInitiator = GuestFigures.HmatInitiator(host.Host, cpuNodes, nodes, notes);
-        nodes = [.. nodes.Select(n => WithFigures(host, n, options, hmatInitiator))];
+        nodes = [.. nodes.Select(n => WithFigures(host, n, options, hmatInitiator, cpuNodes))];
         if (!hmat)
             return new GuestLayout { Nodes = nodes, Distances = distances, Notes = notes };
 
@@ -49,9 +49,9 @@ public static class GuestLayoutPlanner
         return [.. nodes.Select(n => n.HasCpus || n.Initiator is not null ? n : n with { Initiator = first })];
     }
 
-    static LayoutNode WithFigures(ClassifiedHost host, LayoutNode n, PlanOptions options, int? hmatInitiator)
+    static LayoutNode WithFigures(ClassifiedHost host, LayoutNode n, PlanOptions options, int? hmatInitiator, IReadOnlyList<int> cpuNodes)
     {
-        var r = GuestFigures.For(host, n, options, hmatInitiator);
+        var r = GuestFigures.For(host, n, options, hmatInitiator, cpuNodes);
         return n with { Figures = r.Figures, FiguresFrom = r.From, Why = [.. n.Why, .. r.Why] };
     }
 

@@ -52,6 +52,8 @@ public sealed record PlanOptions(IReadOnlyList<int>? Cpus = null, string CpusSou
 
     /// <summary>Devdax devices other processes use (skipped when hostmem fills in mem-path=), and the claims a start holds.</summary>
     public DevdaxClaims DevdaxClaims { get; init; } = DevdaxClaims.None;
+    /// <summary>--figures FILE: figures `hostmem probe` measured on this host; they take the place of firmware's.</summary>
+    public Probe.MeasuredFigures? Measured { get; init; }
 
     /// <summary>Guest NUMA nodes with HMAT figures for the planned backends. Off here until the CLI passes --guest-numa.</summary>
     public GuestNumaMode GuestNuma { get; init; } = GuestNumaMode.Off;

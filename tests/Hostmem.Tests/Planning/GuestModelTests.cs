@@ -151,6 +151,48 @@ public class GuestModelTests
         Assert.Contains("Max number of NUMA nodes reached: 128", e.Problem, StringComparison.Ordinal);
     }
 
+    static string ProbeFile(string name) => Path.Combine(Trees.RepoRoot, "tests", "Hostmem.Tests", "Probe", "data", name);
+
+    [Fact]
+    public void Measured_figures_take_firmwares_place_and_options_and_user_entries_still_win()
+    {
+        // The probe file measured in the lab's nested host of this very tree (tests/Hostmem.Tests/Probe/data/README.md):
+        // node0 704 ns, read 2275 / write 7358 MiB/s; node1 2518 ns, 17 / 27 MiB/s. Firmware says 17350/17450 ns for node1.
+        var host = Host("cxl-ram-genport");
+        var measured = Auto with { Measured = Hostmem.Probe.MeasuredFigures.Load(ProbeFile("nested-cxl-ram-genport.probe.json"), host.Host) };
+        string[] line = ["qemu-system-x86_64", "-M", "q35", "-m", "256M", "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram"];
+        var plan = Planner.Plan(host, QemuCommandLine.Parse(line), measured);
+        var cxl = plan.GuestNodes.Single(n => n.GuestNode == 1);
+        Assert.Equal((2518u, 2518u, 17u, 27u), (cxl.ReadLatencyNs!.Value, cxl.WriteLatencyNs!.Value, cxl.ReadBandwidthMBps!.Value, cxl.WriteBandwidthMBps!.Value));
+        Assert.Equal("measured", cxl.FiguresFromName);
+        Assert.Contains(cxl.Why, w => w.Contains("firmware gives 17350/17450 ns", StringComparison.Ordinal) && w.Contains("picoseconds", StringComparison.Ordinal));
+        // 576 * 5036 / 1408 * 9633 / 44 = 451000 -> memory_tier3523 (integer steps; booted: PlannedGuestTests "measured-figures")
+        Assert.Equal(3523u, cxl.PredictedTier);
+
+        var withLatency = Planner.Plan(host, QemuCommandLine.Parse(line), measured with { LatencyNs = new Dictionary<HostMemType, ulong> { [HostMemType.CxlRam] = 300 } });
+        var l = withLatency.GuestNodes.Single(n => n.GuestNode == 1);
+        Assert.Equal((300u, 17u), (l.ReadLatencyNs!.Value, l.ReadBandwidthMBps!.Value));
+
+        string[] userLine = ["qemu-system-x86_64", "-M", "q35,hmat=on", "-m", "256M", "-object", "memory-backend-ram,id=ram0,size=192M", "-numa", "node,nodeid=0,cpus=0,memdev=ram0",
+            "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram", "-numa", "node,nodeid=1,memdev=vmem0",
+            "-numa", Lb(0, 1, "access-latency", "latency=270")];
+        var user = Planner.Plan(host, QemuCommandLine.Parse(userLine), measured);
+        Assert.Equal(270u, user.GuestNodes.Single(n => n.GuestNode == 1).ReadLatencyNs);
+        Assert.Contains(user.Conflicts, c => c.Node == 1 && c.HostSource == FiguresSource.Measured && c.Host.ReadLatencyNs == 2518);
+    }
+
+    [Fact]
+    public void A_figures_file_from_another_host_is_refused_in_one_line()
+    {
+        // two-socket-cxl.probe.json describes a 4-node host; cxl-ram-genport has 2 nodes.
+        var (code, stdout, stderr) = HostmemCli.Run(["plan", "--figures", ProbeFile("two-socket-cxl.probe.json"), "--sysfs", Path.Combine(Trees.ProjectFixtures, "cxl-ram-genport.tar.gz"),
+            "--cpus", "0", "--", "qemu-system-x86_64", "-m", "256M", "-object", "memory-backend-ram,id=v,size=64M,host-mem-type=cxl-ram"]);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal(2, stderr.TrimEnd('\n').Split('\n').Length);
+        Assert.StartsWith("hostmem: ", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Every_device_key_that_names_a_backend_is_in_the_one_list()
     {
