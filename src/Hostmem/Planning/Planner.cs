@@ -34,6 +34,11 @@ public static class Planner
             .Select(b => b.Get("mem-path")).OfType<string>(), StringComparer.Ordinal);
 
         BackendIds.Check(backends, b => OwnKeys.Any(b.Options.Contains));
+        // A config file can hold [numa] nodes that collide with the ones hostmem adds, and [memory-backend] objects it
+        // never sees: hostmem does not read QEMU's INI files, so it plans nothing beside one.
+        if (command.Find("readconfig").Select(f => f.Argument).FirstOrDefault() is { } config && backends.Any(b => OwnKeys.Any(b.Options.Contains)))
+            throw new UserError($"{config.Display}: hostmem does not read QEMU's config files, and their [numa] or [object] sections would collide with the guest nodes it adds or escape its plan",
+                "move the file's -numa, -object and -machine sections onto the command line (QEMU's -writeconfig - shows them), or leave host-mem-type= off this line");
         foreach (var b in backends)
         {
             if (!OwnKeys.Any(b.Options.Contains)) continue;
@@ -155,6 +160,8 @@ public static class Planner
 
         if (size is null)
             throw new UserError($"{name}: Parameter 'size' is missing", $"give the backend a size, e.g. size=8G");
+        if (size == 0)
+            throw new UserError($"{name}: size=0 (QEMU: can't create backend with size 0)", "give the backend its real size, e.g. size=8G");
 
         return Place(host, new PlacementRequest
         {

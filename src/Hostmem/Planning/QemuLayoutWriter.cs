@@ -69,11 +69,21 @@ public static class QemuLayoutWriter
     /// <summary>Node memory must add up to -m; the new CPU-less nodes' memory comes on top of main RAM.</summary>
     static void GrowRam(QemuCommandLine command, GuestLayout layout, List<QemuArgument> tail, List<PlanNote> notes)
     {
-        ulong added = layout.Nodes.Where(n => n.Author == Author.Hostmem && !n.HasCpus).Aggregate(0UL, (s, n) => s + n.SizeBytes);
-        if (added == 0) return;
+        var newNodes = layout.Nodes.Where(n => n.Author == Author.Hostmem && !n.HasCpus).ToList();
+        if (newNodes.Count == 0) return;
         var mem = command.Memory();
-        ulong ram = mem?.Size ?? QemuGuestIntent.QemuDefaultRam;
-        ulong grown = ram + added;
+        ulong ram = QemuGuestIntent.RamSize(command);
+        ulong added = 0, grown;
+        try
+        {
+            foreach (var n in newNodes) added = checked(added + n.SizeBytes);
+            grown = checked(ram + added);
+        }
+        catch (OverflowException)
+        {
+            throw new UserError($"guest NUMA: main RAM {Bytes.Format(ram)} and the new guest nodes' memory add up to more than 2^64 bytes",
+                "give the backends their real sizes");
+        }
         if (mem?.MaxMem is { } maxMem && grown > maxMem)
             throw new UserError($"guest NUMA: -m grows to {Bytes.Format(grown)} (main RAM {Bytes.Format(ram)} + {Bytes.Format(added)} in new guest nodes), above maxmem={Bytes.Format(maxMem)}",
                 "raise maxmem=, or run with --guest-numa off");

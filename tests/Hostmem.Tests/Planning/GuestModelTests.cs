@@ -193,6 +193,36 @@ public class GuestModelTests
         Assert.StartsWith("hostmem: ", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    // QEMU: "can't create backend with size 0" (backends/hostmem.c).
+    [InlineData("size=0", "size=0")]
+    // QEMU rounds -m up to 8 KiB (vl.c) and then refuses "total memory for NUMA nodes ... should equal RAM size".
+    [InlineData("size=12K", "not a multiple of 8 KiB")]
+    [InlineData("size=18446744073709551615,host-mem-policy=preferred", "not a multiple of 8 KiB")]
+    // -m would wrap past 2^64.
+    [InlineData("size=18446744073709543424,host-mem-policy=preferred", "more than 2^64 bytes")]
+    public void Sizes_qemu_would_refuse_or_wrap_are_refused_in_one_line(string backend, string problem)
+    {
+        var (code, stdout, stderr) = HostmemCli.Run(["plan", "--sysfs", Path.Combine(Trees.ProjectFixtures, "cxl-ram-genport.tar.gz"), "--cpus", "0", "--",
+            "qemu-system-x86_64", "-m", "256M", "-object", $"memory-backend-ram,id=v,{backend},host-mem-type=cxl-ram"]);
+        Assert.Equal((2, ""), (code, stdout));
+        var lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Contains(problem, lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("hint: ", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Minus_m_0_is_qemus_default_ram_and_a_config_file_beside_host_mem_type_is_refused()
+    {
+        // QEMU takes -m 0 as its default RAM size, 128 MiB on x86 (the finding; hw/i386 default_ram_size).
+        var plan = Plan("cxl-ram-genport", "-m", "0", "-object", "memory-backend-ram,id=v,size=64M,host-mem-type=cxl-ram");
+        Assert.Contains("-m", plan.ToArgv());
+        Assert.Equal("192M", plan.ToArgv()[Array.IndexOf(plan.ToArgv(), "-m") + 1]);
+        var e = Assert.Throws<UserError>(() => Plan("cxl-ram-genport", "-readconfig", "vm.cfg", "-m", "256M", "-object", "memory-backend-ram,id=v,size=64M,host-mem-type=cxl-ram"));
+        Assert.StartsWith("-readconfig 'vm.cfg': hostmem does not read QEMU's config files", e.Problem, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Every_device_key_that_names_a_backend_is_in_the_one_list()
     {
