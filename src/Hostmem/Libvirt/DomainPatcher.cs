@@ -149,14 +149,14 @@ public static class DomainPatcher
         /// <summary>Every cell's distance to every cell, from the layout; null when it has none (guest NUMA off).</summary>
         static Dictionary<int, Dictionary<int, int>>? DesiredDistances(LibvirtPlan plan)
         {
-            var planned = plan.Layout.Distances;
-            if (planned.Count == 0) return null;
+            if (plan.Layout.Distances.Count == 0) return null;
+            var planned = plan.Layout.Distances.GroupBy(d => (d.From, d.To)).ToDictionary(g => g.Key, g => g.First().Value);
             var result = new Dictionary<int, Dictionary<int, int>>();
             foreach (var a in plan.Cells)
             {
                 var row = result[a.Id] = [];
                 foreach (var b in plan.Cells)
-                    row[b.Id] = a.Id == b.Id ? 10 : planned.FirstOrDefault(d => d.From == a.Id && d.To == b.Id)?.Value ?? 20;
+                    row[b.Id] = a.Id == b.Id ? 10 : planned.GetValueOrDefault((a.Id, b.Id), 20);
             }
             return result;
         }

@@ -132,6 +132,10 @@ public static class LibvirtPlanner
     static void CheckNumbering(DomainXml domain, List<LibvirtCell> cells, DomainIntent intent)
     {
         var ids = cells.Select(c => c.Id).Concat(intent.Cells.Select(c => c.Id)).ToHashSet();
+        // libvirt starts QEMU with one -numa node per cell, and QEMU takes at most 128.
+        if (ids.Count > QemuGuestIntent.MaxNodes)
+            throw new UserError($"{domain.Path}: {ids.Count} cells; QEMU, which libvirt starts with one NUMA node per cell: Max number of NUMA nodes reached: {QemuGuestIntent.MaxNodes}",
+                "give the tiered memory fewer, larger cells");
         if (!ids.Any(id => id >= ids.Count)) return;
         int free = Enumerable.Range(0, ids.Count).First(n => !ids.Contains(n));
         var odd = intent.Cells.Where(c => c.Id >= ids.Count).MaxBy(c => c.Id);

@@ -224,6 +224,15 @@ public class GuestModelTests
     }
 
     [Fact]
+    public void A_domain_with_more_cells_than_qemu_takes_is_refused_before_any_work()
+    {
+        // #17 item 8: 1000 cells took minutes; libvirt's QEMU takes 128 nodes at most (one per cell).
+        var cells = Enumerable.Range(1, 128).Select(i => $"{i}=dram:1MiB").ToArray();
+        var e = Assert.Throws<UserError>(() => Domains.Apply("hmat-two-tier", Domains.Plain.Replace("1179648", "4194304", StringComparison.Ordinal), cells));
+        Assert.Contains("Max number of NUMA nodes reached: 128", e.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_device_key_that_names_a_backend_is_in_the_one_list()
     {
         // QEMU 10's devices that take a memory backend by id: pc-dimm/nvdimm/virtio-mem (memdev), cxl-type3
