@@ -54,7 +54,7 @@ public static class Planner
     /// The guest side of a QEMU plan whose backends are placed already: the guest intent read from the line, the layout
     /// planned from it, rendered onto <paramref name="command"/> (which it extends), and the figures and tiers read back.
     /// </summary>
-    public static MemoryPlan PlanGuest(ClassifiedHost host, QemuCommandLine command, IReadOnlyList<BackendPlan> plans, IReadOnlyList<int> cpuNodes, PlanOptions options)
+    static MemoryPlan PlanGuest(ClassifiedHost host, QemuCommandLine command, IReadOnlyList<BackendPlan> plans, IReadOnlyList<int> cpuNodes, PlanOptions options)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(command);

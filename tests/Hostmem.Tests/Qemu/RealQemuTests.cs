@@ -12,7 +12,7 @@ public sealed class QemuFactAttribute : FactAttribute
 
     public QemuFactAttribute()
     {
-        if (!File.Exists(Binary)) Skip = $"{Binary} is not installed (apt-get install qemu-system-x86 from bookworm-backports for QEMU 10)";
+        Skip = Prerequisites.Skip(File.Exists(Binary) ? null : $"{Binary} is not installed (apt-get install qemu-system-x86 from bookworm-backports for QEMU 10)");
     }
 }
 

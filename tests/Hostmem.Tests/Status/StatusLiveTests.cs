@@ -211,8 +211,8 @@ public sealed class AsRootWithSetprivFactAttribute : FactAttribute
 {
     public AsRootWithSetprivFactAttribute()
     {
-        if (Environment.UserName != "root") Skip = "runs hostmem as user nobody, which only root can do";
-        else if (!Programs.Exists("setpriv")) Skip = "setpriv (util-linux) is not installed";
-        else if (!Programs.Exists("qemu-system-x86_64")) Skip = "qemu-system-x86_64 is not installed (lab/install-deps installs it)";
+        Skip = Prerequisites.Skip(Environment.UserName != "root" ? "runs hostmem as user nobody, which only root can do"
+            : !Programs.Exists("setpriv") ? "setpriv (util-linux) is not installed"
+            : !Programs.Exists("qemu-system-x86_64") ? "qemu-system-x86_64 is not installed (lab/install-deps installs it)" : null);
     }
 }

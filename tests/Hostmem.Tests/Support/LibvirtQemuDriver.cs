@@ -111,7 +111,7 @@ public sealed class NeedsLibvirtQemuFactAttribute : FactAttribute
 {
     public NeedsLibvirtQemuFactAttribute()
     {
-        if (LibvirtQemuDriver.Missing is { } why) Skip = why;
+        Skip = Prerequisites.Skip(LibvirtQemuDriver.Missing);
     }
 }
 
@@ -119,6 +119,6 @@ public sealed class NeedsLibvirtQemuTheoryAttribute : TheoryAttribute
 {
     public NeedsLibvirtQemuTheoryAttribute()
     {
-        if (LibvirtQemuDriver.Missing is { } why) Skip = why;
+        Skip = Prerequisites.Skip(LibvirtQemuDriver.Missing);
     }
 }
