@@ -91,7 +91,7 @@ public static class LibvirtPlanner
         var tables = DomainNuma.Read(written).Tables();
         var notes = plan.Plan.Notes.ToList();
         var nodes = GuestReport.Build(host.Host, plan.Layout, tables, notes);
-        var hmat = tables.Hmat.Select(h => Planner.WhoWrote(plan.Layout, h));
+        var hmat = tables.Hmat.Select(plan.Layout.WhoWrote);
         return plan with { Plan = plan.Plan with { GuestNodes = nodes, Notes = notes, Distances = tables.Distances, Hmat = [.. hmat] } };
     }
 

@@ -69,4 +69,10 @@ public sealed record GuestLayout
     public IEnumerable<GuestDistance> AddedDistances => Distances.Where(d => d.Author == Author.Hostmem);
 
     public LayoutNode? Node(int id) => Nodes.FirstOrDefault(n => n.Id == id);
+
+    /// <summary>An entry read back from the output, with who wrote it: the layout's entry for that pair and type (an entry
+    /// the layout does not have is the user's, kept as written).</summary>
+    public GuestHmatEntry WhoWrote(GuestHmatEntry read) =>
+        Hmat.FirstOrDefault(l => l.Initiator == read.Initiator && l.Target == read.Target && l.DataType == read.DataType)
+        ?? read with { Source = FiguresSource.UserEntries };
 }

@@ -62,15 +62,11 @@ public static class GuestReport
                 GuestNode = n.Id, Backend = n.Backend, HostNodes = n.HostNodes, Type = n.Type, HasCpus = n.HasCpus, SizeBytes = n.SizeBytes,
                 ReadLatencyNs = has ? figures.ReadLatencyNs : null, WriteLatencyNs = has ? figures.WriteLatencyNs : null,
                 ReadBandwidthMBps = has ? figures.ReadBandwidthMBps : null, WriteBandwidthMBps = has ? figures.WriteBandwidthMBps : null,
-                FigureSources = [.. entries.Select(e => SourceOf(layout, e)).Distinct().Order()],
+                FigureSources = [.. entries.Select(e => layout.WhoWrote(e).Source).Distinct().Order()],
                 PredictedTier = tier?.KernelTierId, TierOverflow = tier?.Overflowed == true, Why = why,
             };
         })];
     }
-
-    /// <summary>Who wrote an entry read back from the output: the layout's entry for that pair and type.</summary>
-    static FiguresSource SourceOf(GuestLayout layout, GuestHmatEntry e) =>
-        layout.Hmat.FirstOrDefault(h => h.Initiator == e.Initiator && h.Target == e.Target && h.DataType == e.DataType)?.Source ?? FiguresSource.UserEntries;
 
     /// <summary>
     /// The tier the host's own kernel gave the host nodes, when it differs from the guest's: a kmem CXL node is tiered by the

@@ -85,13 +85,9 @@ public static class Planner
         CpuNodes = cpuNodes,
         Command = command,
         Distances = output?.Distances ?? [],
-        Hmat = output is null ? [] : [.. output.Hmat.Select(h => WhoWrote(layout, h))],
+        Hmat = output is null ? [] : [.. output.Hmat.Select(layout.WhoWrote)],
     };
 
-    /// <summary>An entry read back from the output, with who wrote it (the layout's entry for that pair and type).</summary>
-    public static GuestHmatEntry WhoWrote(GuestLayout layout, GuestHmatEntry read) =>
-        layout.Hmat.FirstOrDefault(l => l.Initiator == read.Initiator && l.Target == read.Target && l.DataType == read.DataType)
-        ?? read with { Source = FiguresSource.UserEntries };
 
     static string Name(MemoryBackend b) => $"{b.QomType} '{b.Id ?? "?"}'";
 
