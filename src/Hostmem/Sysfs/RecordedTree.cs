@@ -30,9 +30,16 @@ public sealed class RecordedTree : IDisposable
         });
         try
         {
-            using var file = File.OpenRead(archive);
-            using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            TarFile.ExtractToDirectory(new GuardedReads(gzip), root, overwriteFiles: false);
+            // The whole extraction is one guarded step: an interrupt waits for it (a recorded tree unpacks in milliseconds)
+            // and then removes the folder. Guarding only the archive reads was not enough: the extractor creates an
+            // entry's parent folders after its read, so it could make the folder again behind the removal (CI saw it).
+            TemporaryPaths.Guard(() =>
+            {
+                using var file = File.OpenRead(archive);
+                using var gzip = new GZipStream(file, CompressionMode.Decompress);
+                TarFile.ExtractToDirectory(gzip, root, overwriteFiles: false);
+                return 0;
+            });
             // Said here, in the archive's name: SysfsTree.Open would name the temporary folder.
             if (!Directory.Exists(Path.Combine(root, "sys", "devices", "system")) && !Directory.Exists(Path.Combine(root, "devices", "system")))
             {
@@ -58,21 +65,5 @@ public sealed class RecordedTree : IDisposable
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
         TemporaryPaths.Forget(dir);
-    }
-
-    /// <summary>The archive read under <see cref="TemporaryPaths.Guard"/>: once an interrupt removes the folder, the
-    /// extraction stops at its next read instead of making the folder again.</summary>
-    sealed class GuardedReads(Stream inner) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => TemporaryPaths.Guard(() => inner.Read(buffer, offset, count));
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
