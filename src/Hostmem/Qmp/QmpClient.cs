@@ -58,18 +58,7 @@ public sealed class QmpClient : IDisposable
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            using (var cts = new CancellationTokenSource(timeout))
-            {
-                try
-                {
-                    socket.ConnectAsync(new UnixDomainSocketEndPoint(abstractName ? "\0" + path : path), cts.Token).AsTask().GetAwaiter().GetResult();
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new UserError($"QMP socket {path} did not accept a connection within {Seconds(timeout)}",
-                        "QMP serves one client at a time: another client (libvirt, a script) may hold it; or give --timeout more seconds");
-                }
-            }
+            ConnectWithin(socket, new UnixDomainSocketEndPoint(abstractName ? "\0" + path : path), path, timeout);
             socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
             socket.SendTimeout = (int)timeout.TotalMilliseconds;
             var client = new QmpClient(socket, path, new QmpVersion(null, null), PeerPidOf(socket), timeout);
@@ -94,6 +83,38 @@ public sealed class QmpClient : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Connects within the timeout. A listener whose queue is full (QEMU listens with a backlog of 1 and accepts no one
+    /// while a client holds the monitor) answers a connect with EAGAIN at once, where a blocking connect would wait: wait
+    /// and try again, so that a busy monitor always ends in the one "no QMP greeting" line, whatever the queue held.
+    /// </summary>
+    static void ConnectWithin(Socket socket, UnixDomainSocketEndPoint endpoint, string path, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            try
+            {
+                if (left <= TimeSpan.Zero) throw new OperationCanceledException();
+                using var cts = new CancellationTokenSource(left);
+                socket.ConnectAsync(endpoint, cts.Token).AsTask().GetAwaiter().GetResult();
+                return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain && left > TimeSpan.Zero)
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(50, left.TotalMilliseconds)));
+            }
+            catch (OperationCanceledException)
+            {
+                throw NoGreeting(path, timeout);
+            }
+        }
+    }
+
+    static UserError NoGreeting(string path, TimeSpan timeout) => new($"no QMP greeting from {path} within {Seconds(timeout)}",
+        "QMP serves one client at a time: another client (libvirt, a script) may hold it; QEMU also greets only after preallocating memory: give --timeout more seconds");
 
     void Greet()
     {
@@ -208,10 +229,9 @@ public sealed class QmpClient : IDisposable
         (receivedStart, receivedEnd) = (0, n);
     }
 
-    UserError TimedOut(string what) => new($"no {what} from {path} within {Seconds(timeout)}",
-        what.Contains("greeting", StringComparison.Ordinal)
-            ? "QMP serves one client at a time: another client (libvirt, a script) may hold it; QEMU also greets only after preallocating memory: give --timeout more seconds"
-            : "QEMU may be busy: give --timeout more seconds");
+    UserError TimedOut(string what) => what.Contains("greeting", StringComparison.Ordinal)
+        ? NoGreeting(path, timeout)
+        : new($"no {what} from {path} within {Seconds(timeout)}", "QEMU may be busy: give --timeout more seconds");
 
     static int? PeerPidOf(Socket socket)
     {

@@ -69,6 +69,36 @@ public class HostileQmpTests
     }
 
     [Fact]
+    public void A_full_listen_queue_waits_for_the_time_out_like_a_busy_monitor()
+    {
+        // QEMU listens with a backlog of 1 and accepts no one while a client holds the monitor. Linux refuses a connect
+        // with EAGAIN once the queue holds more than the backlog (net/unix/af_unix.c: unix_recvq_full), where a blocking
+        // connect would wait. Before: "cannot connect ...: Resource temporarily unavailable" at once, under CI's load.
+        var path = Path.Combine(Scratch.Folder("hostmem-qmp-"), "qmp.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1); // never accepts
+        var waiting = new List<Socket>();
+        try
+        {
+            SocketException? refused = null;
+            for (int i = 0; i < 8 && refused is null; i++)
+            {
+                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
+                waiting.Add(s);
+                try { s.Connect(new UnixDomainSocketEndPoint(path)); }
+                catch (SocketException full) { refused = full; }
+            }
+            Assert.Equal(SocketError.WouldBlock, refused?.SocketErrorCode); // the queue is full now: the case under test
+            var started = Stopwatch.StartNew();
+            var e = Assert.Throws<UserError>(() => QmpClient.Connect(path, Timeout));
+            Assert.Equal($"no QMP greeting from {path} within 2 s", e.Problem);
+            Assert.True(started.Elapsed >= Timeout - TimeSpan.FromMilliseconds(100), $"gave up after {started.Elapsed}, before the time-out");
+        }
+        finally { foreach (var s in waiting) s.Dispose(); }
+    }
+
+    [Fact]
     public void Events_without_end_do_not_stretch_the_wait_for_an_answer()
     {
         using var server = new FakeServer((s, stop) =>
