@@ -16,6 +16,7 @@ public static class Program
         ("lint", LintCommand.Create),
         ("libvirt", LibvirtCommand.Create),
         ("status", StatusCommand.Create),
+        ("resize", ResizeCommand.Create),
         ("export", ExportCommand.Create),
         ("kubevirt", KubevirtCommand.Create),
         ("probe", ProbeCommand.Create),

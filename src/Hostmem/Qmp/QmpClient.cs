@@ -132,9 +132,29 @@ public sealed class QmpClient : IDisposable
     }
 
     /// <summary>Runs a command; returns its "return" value.</summary>
-    public JsonElement Execute(string command, Dictionary<string, string>? arguments = null)
+    public JsonElement Execute(string command, Dictionary<string, string>? arguments = null) =>
+        Send(command, JsonSerializer.SerializeToUtf8Bytes(new QmpRequest(command, arguments), QmpJson.Default.QmpRequest));
+
+    /// <summary>Sets a QOM property to an unsigned number (qom-set): QMP's input visitor takes a size only as a JSON number.</summary>
+    public void SetProperty(string path, string property, ulong value)
     {
-        var request = JsonSerializer.SerializeToUtf8Bytes(new QmpRequest(command, arguments), QmpJson.Default.QmpRequest);
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("execute", "qom-set");
+            w.WriteStartObject("arguments");
+            w.WriteString("path", path);
+            w.WriteString("property", property);
+            w.WriteNumber("value", value);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        Send("qom-set", buffer.ToArray());
+    }
+
+    JsonElement Send(string command, byte[] request)
+    {
         try
         {
             stream.Write(request);

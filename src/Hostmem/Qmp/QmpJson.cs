@@ -23,6 +23,13 @@ public sealed record QmpError(string? Class, string? Desc);
 public sealed record QmpMemdev(string? Id, ulong Size, bool Merge, bool Dump, bool Prealloc, bool? Share, bool? Reserve,
     IReadOnlyList<int> HostNodes, string Policy);
 
+/// <summary>One entry of <c>query-memory-devices</c> (qapi/machine.json MemoryDeviceInfo): a type and its data.</summary>
+public sealed record QmpMemoryDevice(string Type, System.Text.Json.JsonElement Data);
+
+/// <summary>The data of a <c>virtio-mem</c> entry (VirtioMEMDeviceInfo): sizes in bytes; <c>size</c> is what the guest has
+/// plugged, <c>requested-size</c> what it was asked for, <c>max-size</c> the memdev's size.</summary>
+public sealed record QmpVirtioMem(string? Id, string Memdev, ulong Memaddr, ulong RequestedSize, ulong Size, ulong MaxSize, ulong BlockSize, uint Node);
+
 /// <summary>QMP is kebab-case (<c>host-nodes</c>); source-generated so NativeAOT needs no reflection.</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.KebabCaseLower,
@@ -32,4 +39,6 @@ public sealed record QmpMemdev(string? Id, ulong Size, bool Merge, bool Dump, bo
 [JsonSerializable(typeof(QmpError))]
 [JsonSerializable(typeof(List<QmpMemdev>))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(List<QmpMemoryDevice>))]
+[JsonSerializable(typeof(QmpVirtioMem))]
 public sealed partial class QmpJson : JsonSerializerContext;
