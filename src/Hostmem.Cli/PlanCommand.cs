@@ -45,7 +45,7 @@ public static class PlanCommand
     public static PlanJson ToJson(MemoryPlan plan, IEnumerable<PlanNote>? moreNotes = null) => new(
         [.. plan.Backends.Select(b => new BackendJson(b.Id, b.Type?.Name(), b.HostNodes, b.Policy?.Name(), b.Rule.Name(), b.Devdax?.DevicePath, b.SizeBytes))],
         [.. plan.GuestNodes.Select(n => new GuestNodeJson(n.GuestNode, n.Backend, n.HostNodes, n.Type?.Name(), n.HasCpus, n.SizeBytes,
-            n.ReadLatencyNs, n.WriteLatencyNs, n.ReadBandwidthMBps, n.WriteBandwidthMBps, n.FiguresFromName, n.PredictedTier, n.TierOverflow, n.Why))],
+            n.ReadLatencyNs, n.WriteLatencyNs, n.ReadBandwidthMBps, n.WriteBandwidthMBps, n.FiguresFromName, n.PredictedTier, n.TierOverflow, n.Why, n.PlugDevice, n.PlugBytes))],
         [.. plan.Hmat.Select(h => new HmatEntryJson(h.Initiator, h.Target, h.DataType.QemuName(), h.IsLatency ? h.Value : null, h.IsLatency ? null : h.Value, h.Source.Name()))],
         [.. plan.Conflicts.Select(c => new ConflictJson(c.Node, Figures(c.User), Figures(c.Host), c.HostSource.Name(), "user"))],
         [.. plan.Notes.Concat(moreNotes ?? []).Select(n => new NoteJson(n.Severity == NoteSeverity.Warning ? "warning" : "info", n.Code, n.Text))],
@@ -61,7 +61,7 @@ public sealed record BackendJson(string Id, string? Type, IReadOnlyList<int> Hos
 
 public sealed record GuestNodeJson(int GuestNode, string? Backend, IReadOnlyList<int> HostNodes, string? Type, bool HasCpus, ulong SizeBytes,
     uint? ReadLatencyNs, uint? WriteLatencyNs, uint? ReadBandwidthMbps, uint? WriteBandwidthMbps, string FiguresFrom, uint? PredictedTier,
-    bool TierOverflow, IReadOnlyList<string> Why);
+    bool TierOverflow, IReadOnlyList<string> Why, string? PlugDevice = null, ulong PlugBytes = 0);
 
 public sealed record HmatEntryJson(int Initiator, int Target, string DataType, ulong? LatencyNs, ulong? BandwidthMbps, string From);
 

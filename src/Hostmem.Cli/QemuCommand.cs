@@ -185,7 +185,7 @@ public static class QemuCommand
         {
             var g = new Table("GUEST NODE", "BACKEND", "TYPE", "HOST NODES", "LATENCY R/W", "BANDWIDTH R/W", "FROM", "GUEST TIER");
             foreach (var n in plan.GuestNodes)
-                g.Add(n.GuestNode.ToString(CultureInfo.InvariantCulture) + (n.HasCpus ? " (CPUs)" : ""), n.Backend ?? "-", n.Type?.Name() ?? "-",
+                g.Add(n.GuestNode.ToString(CultureInfo.InvariantCulture) + (n.HasCpus ? " (CPUs)" : ""), n.Backend ?? (n.PlugDevice is { } d ? $"{d} (plugged)" : "-"), n.Type?.Name() ?? "-",
                     n.HostNodes.Count > 0 ? CpuList.Format(n.HostNodes) : "-",
                     n.ReadLatencyNs is { } rl ? $"{rl}/{n.WriteLatencyNs} ns" : "-",
                     n.ReadBandwidthMBps is { } rb ? $"{rb}/{n.WriteBandwidthMBps} MB/s" : "-",

@@ -56,7 +56,9 @@ public static class QemuGuestIntent
             return null;
         }
         var candidates = Candidates(command, numa, machine, placed, notes);
-        if (candidates.Count == 0) return null;
+        var plugs = VirtioMemDevice.Of(command).Select(d => (Device: d, Plan: placed.FirstOrDefault(b => b.Id == d.Memdev)))
+            .Where(p => p.Plan is not null).Select(p => (p.Device, Plan: p.Plan!)).ToList();
+        if (candidates.Count == 0 && plugs.Count == 0) return null;
 
         var nodes = new List<LayoutNode>();
         if (numa.Nodes.Count == 0)
@@ -84,6 +86,8 @@ public static class QemuGuestIntent
             }
         }
         int initiator = nodes.Where(n => n.HasCpus).Min(n => n.Id);
+        // The nodes virtio-mem devices name keep their ids: the new backends' nodes go around them.
+        var plugIds = plugs.Select(p => (int)p.Device.Node).ToHashSet();
         foreach (var b in candidates.Where(b => !numa.Nodes.Any(n => n.MemDev == b.Id)))
         {
             // QEMU rounds -m up to 8 KiB, and node memory must add up to -m exactly.
@@ -92,10 +96,11 @@ public static class QemuGuestIntent
                     $"make size= a multiple of 8 KiB (e.g. {Bytes.Format(AlignedNear(b.SizeBytes ?? 0))}), or run with --guest-numa off");
             nodes.Add(new LayoutNode
             {
-                Id = nodes.Max(n => n.Id) + 1, Backend = b.Id, HostNodes = b.HostNodes, Type = b.Type, SizeBytes = b.SizeBytes ?? 0, Author = Author.Hostmem,
+                Id = NextFreeId(nodes, plugIds), Backend = b.Id, HostNodes = b.HostNodes, Type = b.Type, SizeBytes = b.SizeBytes ?? 0, Author = Author.Hostmem,
                 Why = [$"CPU-less node for {b.Id} ({b.Type?.Name()}), initiator node{initiator}"],
             });
         }
+        nodes = VirtioMemNodes.Add(nodes, plugs, initiator);
         // QEMU's MAX_NODES; its own words, before hostmem writes a line it would refuse.
         if (nodes.Count > MaxNodes)
             throw new UserError($"guest NUMA: {nodes.Count} guest nodes (one per host-mem-type backend beside the line's own); QEMU: Max number of NUMA nodes reached: {MaxNodes}",
@@ -107,6 +112,13 @@ public static class QemuGuestIntent
             UserHmat = [.. GuestTables.FromQemu(command).Hmat.Select(h => h with { Source = FiguresSource.UserEntries })],
             Hmat = machine.Hmat,
         };
+    }
+
+    static int NextFreeId(List<LayoutNode> nodes, HashSet<int> taken)
+    {
+        int id = nodes.Max(n => n.Id) + 1;
+        while (taken.Contains(id)) id++;
+        return id;
     }
 
     /// <summary>The vCPUs QEMU boots (and can hot-plug): -smp maxcpus, else its count; 1 without -smp.</summary>
@@ -125,6 +137,8 @@ public static class QemuGuestIntent
                 notes.Add(PlanNote.Info(NoteCodes.CxlDeviceBackend, $"{b.Id}: used by a cxl-type3 device ({use.Key}=): the guest's CXL driver makes its node"));
             else if (machine.MemoryBackend == b.Id)
                 notes.Add(PlanNote.Info(NoteCodes.MainRamBackend, $"{b.Id}: the machine's main RAM (-machine memory-backend=): no node of its own"));
+            else if (use is not null && use.Driver.StartsWith("virtio-mem", StringComparison.Ordinal) && !numa.Nodes.Any(n => n.MemDev == b.Id))
+                notes.Add(PlanNote.Info(NoteCodes.DeviceBackend, $"{b.Id}: the memory of {use.Name}, plugged after boot into the device's guest node (node=): no node of its own"));
             else if (use is not null && !numa.Nodes.Any(n => n.MemDev == b.Id))
                 notes.Add(PlanNote.Info(NoteCodes.DeviceBackend, $"{b.Id}: used by a device ({use.Name} {use.Key}=): no node of its own"));
             else result.Add(b);

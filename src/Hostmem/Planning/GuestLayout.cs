@@ -27,6 +27,10 @@ public sealed record LayoutNode
     public MemoryPerformance? Figures { get; init; }
     public FiguresSource FiguresFrom { get; init; }
     public IReadOnlyList<string> Why { get; init; } = [];
+    /// <summary>The virtio-mem device whose memory the guest gets on this node after boot (its id, or its driver); null for none.</summary>
+    public string? PlugDevice { get; init; }
+    /// <summary>How much the device can plug (its memdev's size): memory beside <see cref="SizeBytes"/>, none of it at boot.</summary>
+    public ulong PlugBytes { get; init; }
 }
 
 /// <summary>One entry of the guest's SLIT.</summary>

@@ -30,6 +30,10 @@ public sealed record GuestNodePlan
     /// <summary>The figures overflow the guest kernel's distance: it ranks the node above DRAM.</summary>
     public bool TierOverflow { get; init; }
     public IReadOnlyList<string> Why { get; init; } = [];
+    /// <summary>The virtio-mem device(s) that plug memory into this node after boot; null for none.</summary>
+    public string? PlugDevice { get; init; }
+    /// <summary>How much they can plug (their memdevs' size); <see cref="SizeBytes"/> is the node's memory at boot.</summary>
+    public ulong PlugBytes { get; init; }
 }
 
 /// <summary>The guest side of a plan's report: the layout's nodes with the figures and tiers read back from the output.</summary>
@@ -43,6 +47,10 @@ public static class GuestReport
         // Entries that leave the kernel without reference DRAM figures (the user's, incomplete, where hostmem had none to add).
         if (output.Hmat.Count > 0 && KernelTierModel.Reference(output.KernelNodes()) is { Reference: null } none)
             notes.Add(PlanNote.Warning(NoteCodes.NoReferenceFigures, $"{none.Why}: every guest node stays in memory_tier4; complete the hmat-lb entries of the CPU node(s), or give --latency dram=NS --bandwidth dram=MBPS"));
+        foreach (int id in output.PlugNodesUnknownToGuest())
+            notes.Add(PlanNote.Warning(NoteCodes.PlugNodeUnknown, $"guest node{id} has no memory at boot and is not the last guest node: QEMU's SRAT names the "
+                + $"device-memory region with the last node only, so the guest kernel never learns of node{id}; its virtio-mem memory will be "
+                + "plugged into node0 (DRAM's tier), and the guest numbers the nodes after it one lower. Make it the last node (the highest nodeid), or give it boot memory"));
         foreach (var t in tiers.Values.Where(t => t.Overflowed))
             notes.Add(PlanNote.Warning(NoteCodes.TierOverflow, $"guest node{t.Node}'s figures overflow the guest kernel's abstract distance (int): it will rank the node ABOVE DRAM (memory_tier{t.KernelTierId}) and demote the wrong way; give it a higher bandwidth or lower latency with --latency/--bandwidth"));
         return [.. layout.Nodes.OrderBy(n => n.Id).Select(n =>
@@ -52,6 +60,11 @@ public static class GuestReport
             bool has = entries.Count > 0;
             var why = n.Why.ToList();
             tiers.TryGetValue(n.Id, out var tier);
+            if (n.PlugDevice is not null)
+                why.Add(tier is not null && n.SizeBytes == 0
+                    ? $"no memory at boot: the guest tiers it when the first plugged memory comes online (memtier_hotplug_callback), by the same figures"
+                    : tier is null ? $"the guest will not know this node: its plugged memory goes to node0 (see the plug-node-unknown warning)" : "");
+            why.RemoveAll(w => w.Length == 0);
             if (tier is not null)
             {
                 if (HostTierLine(host, n, tier) is { } line) why.Add(line);
@@ -64,6 +77,7 @@ public static class GuestReport
                 ReadBandwidthMBps = has ? figures.ReadBandwidthMBps : null, WriteBandwidthMBps = has ? figures.WriteBandwidthMBps : null,
                 FigureSources = [.. entries.Select(e => layout.WhoWrote(e).Source).Distinct().Order()],
                 PredictedTier = tier?.KernelTierId, TierOverflow = tier?.Overflowed == true, Why = why,
+                PlugDevice = n.PlugDevice, PlugBytes = n.PlugBytes,
             };
         })];
     }

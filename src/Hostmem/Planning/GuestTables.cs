@@ -4,7 +4,8 @@ namespace Hostmem.Planning;
 
 /// <summary>A guest node as its firmware tables describe it.</summary>
 /// <param name="Initiator">The SRAT/HMAT "attached initiator" of a CPU-less node (QEMU's initiator=); null when none.</param>
-public sealed record GuestTableNode(int Id, bool HasCpus, bool HasMemory, int? Initiator);
+/// <param name="PlugsLater">A virtio-mem device's node= (memory the guest gets after boot).</param>
+public sealed record GuestTableNode(int Id, bool HasCpus, bool HasMemory, int? Initiator, bool PlugsLater = false);
 
 /// <summary>
 /// What a guest's firmware tables will say, read back from a rendered output (a QEMU command line, a libvirt domain) by
@@ -20,9 +21,10 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
         ArgumentNullException.ThrowIfNull(command);
         var numa = NumaLayout.Of(command);
         var sizes = command.MemoryBackends().Where(b => b.Id is not null).GroupBy(b => b.Id!).ToDictionary(g => g.Key, g => g.First().Size, StringComparer.Ordinal);
+        var plugNodes = VirtioMemDevice.Of(command).Select(d => d.Node).ToHashSet();
         var nodes = numa.Nodes.OrderBy(n => n.Id).Select(n => new GuestTableNode(n.Id, numa.HasCpus(n.Id),
             n.MemDev is { } md ? sizes.TryGetValue(md, out var s) && s is not 0UL : n.Mem is not null && QemuSize.TryParseMemory(n.Mem) is > 0,
-            n.Initiator is { } i ? (int)i : null)).ToList();
+            n.Initiator is { } i ? (int)i : null, plugNodes.Contains((ulong)n.Id))).ToList();
         var hmat = new List<GuestHmatEntry>();
         foreach (var e in numa.HmatLb)
         {
@@ -126,8 +128,31 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
 
     /// <summary>The nodes as the kernel's tiering sees them. Every SRAT memory node is an HMAT target, its figures 0 where no
     /// entry gives one (a CPU node without both is no reference and every node stays at the default, as with no HMAT).</summary>
-    public IReadOnlyList<TierModelNode> KernelNodes() =>
-        [.. Nodes.Select(n => new TierModelNode(n.Id, n.HasCpus, n.HasMemory, false, FiguresOf(n.Id)))];
+    /// <remarks>A CPU-less node that only plugged memory reaches is tiered when that memory comes online, by the same formula
+    /// against the boot-time reference (mm/memory-tiers.c memtier_hotplug_callback -> set_node_memory_tier ->
+    /// mt_calc_adistance; measured in a 6.12 guest: lab/guest/virtio-mem-resize.sh). One the guest never learns of plugs
+    /// into another node and gets no tier (<see cref="PlugNodesUnknownToGuest"/>).</remarks>
+    public IReadOnlyList<TierModelNode> KernelNodes()
+    {
+        var unknown = PlugNodesUnknownToGuest();
+        return [.. Nodes.Select(n => new TierModelNode(n.Id, n.HasCpus,
+            n.HasMemory || n.PlugsLater && !n.HasCpus && !unknown.Contains(n.Id), false, FiguresOf(n.Id)))];
+    }
+
+    /// <summary>
+    /// virtio-mem nodes with no memory at boot that the guest kernel never learns of. QEMU's SRAT (x86, hw/i386/acpi-build.c
+    /// build_srat) names only nodes with boot memory, and the device-memory region as a whole with the LAST node's proximity
+    /// domain; the kernel maps only the domains SRAT names (drivers/acpi/numa/srat.c), so virtio_mem_translate_node_id
+    /// (drivers/virtio/virtio_mem.c) gets NUMA_NO_NODE from pxm_to_node for any other empty node, and virtio_mem_init falls
+    /// back to memory_add_physaddr_to_nid. Measured in a 6.12 guest: the device's memory went to node 0 (DRAM's tier), and
+    /// the guest numbered the later node one lower.
+    /// </summary>
+    public IReadOnlySet<int> PlugNodesUnknownToGuest()
+    {
+        if (Nodes.Count == 0) return new HashSet<int>();
+        int last = Nodes.Max(n => n.Id);
+        return Nodes.Where(n => n.PlugsLater && !n.HasMemory && !n.HasCpus && n.Id != last).Select(n => n.Id).ToHashSet();
+    }
 
     public IReadOnlyList<TierPrediction> Tiers() => KernelTierModel.Predict(KernelNodes());
 }

@@ -28,6 +28,7 @@ public static class NoteCodes
     public const string DeviceBackend = "device-backend";
     // What hostmem changed or filled in.
     public const string RamGrown = "ram-grown";
+    public const string MaxmemSet = "maxmem-set";
     public const string HmatOff = "hmat-off";
     public const string FiguresFilled = "figures-filled";
     public const string FiguresClamped = "figures-clamped";
@@ -38,6 +39,8 @@ public static class NoteCodes
     public const string TierOverflow = "tier-overflow";
     public const string ImplausibleLatency = "implausible-latency";
     public const string CrossSocketFigures = "cross-socket-figures";
+    // virtio-mem: memory plugged after boot.
+    public const string PlugNodeUnknown = "plug-node-unknown";
     // libvirt.
     public const string CellZeroAdded = "cell0-added";
     public const string MemoryGrown = "memory-grown";
@@ -48,7 +51,7 @@ public static class NoteCodes
     public static readonly IReadOnlyList<string> All =
     [
         NoNumaMachine, NodeWithoutId, NoCpuNode, MachineMemoryBackend, CxlDeviceBackend, MainRamBackend, DeviceBackend,
-        RamGrown, HmatOff, FiguresFilled, FiguresClamped, NoReferenceFigures, UserFiguresDiffer, UserFiguresUnencodable,
+        RamGrown, MaxmemSet, PlugNodeUnknown, HmatOff, FiguresFilled, FiguresClamped, NoReferenceFigures, UserFiguresDiffer, UserFiguresUnencodable,
         TierOverflow, ImplausibleLatency, CrossSocketFigures, CellZeroAdded, MemoryGrown, OneDirectionLink, NoAcpi, NumatuneOutside,
     ];
 }

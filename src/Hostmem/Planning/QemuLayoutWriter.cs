@@ -35,6 +35,7 @@ public static class QemuLayoutWriter
             tail.Add(QemuArgument.Option("numa", string.Create(CultureInfo.InvariantCulture,
                 $"hmat-lb,initiator={e.Initiator},target={e.Target},hierarchy=memory,data-type={e.DataType.QemuName()},{Value(e)}")));
         command.Add([.. tail]);
+        if (layout.Nodes.Any(n => n.PlugBytes > 0)) DeviceMemoryRoom.Apply(command, notes);
     }
 
     static string Value(GuestHmatEntry e) => e.IsLatency ? $"latency={HmatUnits.FormatLatencyNs(e.Value)}" : $"bandwidth={HmatUnits.FormatBandwidthMBps(e.Value)}";
@@ -47,7 +48,7 @@ public static class QemuLayoutWriter
             ulong cpus = QemuGuestIntent.VcpuCount(command);
             text += cpus == 1 ? ",cpus=0" : $",cpus=0-{cpus - 1}";
         }
-        text += $",memdev={EscapeValue(n.Backend!)}";
+        if (n.Backend is not null) text += $",memdev={EscapeValue(n.Backend)}"; // none: a virtio-mem node, empty at boot
         if (n.Initiator is { } i) text += $",initiator={i}";
         return QemuArgument.Option("numa", text);
     }
@@ -69,7 +70,7 @@ public static class QemuLayoutWriter
     /// <summary>Node memory must add up to -m; the new CPU-less nodes' memory comes on top of main RAM.</summary>
     static void GrowRam(QemuCommandLine command, GuestLayout layout, List<QemuArgument> tail, List<PlanNote> notes)
     {
-        var newNodes = layout.Nodes.Where(n => n.Author == Author.Hostmem && !n.HasCpus).ToList();
+        var newNodes = layout.Nodes.Where(n => n.Author == Author.Hostmem && !n.HasCpus && n.SizeBytes > 0).ToList();
         if (newNodes.Count == 0) return;
         var mem = command.Memory();
         ulong ram = QemuGuestIntent.RamSize(command);
