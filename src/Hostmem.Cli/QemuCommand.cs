@@ -126,6 +126,7 @@ public static class QemuCommand
     internal static (MemoryPlan Plan, HostInput Input) Prepare(string sysfs, string? cpus, IReadOnlyList<string> argv, Func<PlanOptions, ClassifiedHost, PlanOptions>? adjust, bool start = false)
     {
         var cmd = QemuCommandLine.Parse(argv);
+        VirtioMemSupport.Check(argv);
         var input = HostInput.Read(sysfs, cpus, claimDevdax: start); // a start keeps the devdax devices it chooses until QEMU ends
         var options = adjust is null ? input.Options : adjust(input.Options, input.Host);
         return (Planner.Plan(input.Host, cmd, options), input with { Options = options });
