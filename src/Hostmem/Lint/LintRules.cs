@@ -302,6 +302,19 @@ public static class LintRules
         "bind to the nearer node of the same type, move QEMU's CPUs (taskset/--cpus), or let hostmem choose: host-mem-type=TYPE",
         Accepts, NeedsHost: true);
 
+    // ---- virtio-mem: memory plugged after boot
+    public static readonly LintRule VirtioMemNoMaxmem = new("virtio-mem-no-maxmem", E,
+        "a virtio-mem device without room for device memory",
+        "QEMU maps virtio-mem (and DIMM) memory into a region of maxmem minus -m above main RAM; without maxmem= there is none and QEMU refuses the device, and a maxmem= smaller than the devices' memdevs leaves one without room",
+        "give -m SIZE,maxmem= of at least SIZE plus every memory device's memdev size (hostmem qemu writes it when it places the memdev)",
+        Rejects);
+
+    public static readonly LintRule VirtioMemNodeUnknown = new("virtio-mem-node-unknown", W,
+        "a virtio-mem device on an empty guest node that is not the last",
+        "QEMU's SRAT names the device-memory region with the last node only and gives empty nodes no entry, so the guest kernel never learns of this node: virtio_mem falls back to the node of the region's address and plugs the memory into node 0 (DRAM's tier; measured in a 6.12 guest), and the guest numbers the later nodes one lower",
+        "make the device's node the last (highest) nodeid, or give that node some boot memory",
+        Accepts);
+
     public static IReadOnlyList<LintRule> All { get; } =
     [
         CxlMemdevAlsoNumaNode, MemdevUsedTwice, MemdevNotFound, ObjectIdDuplicate, ObjectIdInvalid, HugetlbSizeUnaligned, HugetlbNoFreePages,
@@ -312,6 +325,7 @@ public static class LintRules
         NumaDistanceMissing, NumaMemoryMismatch,
         HostNodesWithoutPolicy, PolicyWithoutHostNodes, HostNodesOutOfRange, HostMemTypeWithHostNodes,
         HostNodeMissing, HostNodeOffline, HostNodeNoMemory, HostNodeOutsideCpuset, HostNodeTooSmall, HostNodeLowFree, HostNodeFar,
+        VirtioMemNoMaxmem, VirtioMemNodeUnknown,
     ];
 
     public static LintRule? Find(string code) => All.FirstOrDefault(r => r.Code == code);

@@ -28,6 +28,7 @@ public static class QemuLinter
         NumaChecks.Run(context);
         HmatChecks.Run(context);
         BackendChecks.Run(context);
+        VirtioMemChecks.Run(context);
         if (host is not null) HostNodeChecks.Run(context);
         return [.. context.Findings.OrderBy(f => f.ArgumentIndex ?? int.MaxValue).ThenBy(f => RuleOrder[f.Code])];
     }
