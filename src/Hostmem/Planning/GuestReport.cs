@@ -60,11 +60,10 @@ public static class GuestReport
             bool has = entries.Count > 0;
             var why = n.Why.ToList();
             tiers.TryGetValue(n.Id, out var tier);
-            if (n.PlugDevice is not null)
-                why.Add(tier is not null && n.SizeBytes == 0
-                    ? $"no memory at boot: the guest tiers it when the first plugged memory comes online (memtier_hotplug_callback), by the same figures"
-                    : tier is null ? $"the guest will not know this node: its plugged memory goes to node0 (see the plug-node-unknown warning)" : "");
-            why.RemoveAll(w => w.Length == 0);
+            if (n.PlugDevice is not null && n.SizeBytes == 0)
+                why.Add(tier is not null
+                    ? "no memory at boot: the guest tiers it when the first plugged memory comes online (memtier_hotplug_callback), by the same figures"
+                    : "the guest will not know this node: its plugged memory goes to node0 (see the plug-node-unknown warning)");
             if (tier is not null)
             {
                 if (HostTierLine(host, n, tier) is { } line) why.Add(line);
