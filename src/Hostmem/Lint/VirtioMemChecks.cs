@@ -12,7 +12,7 @@ static class VirtioMemChecks
         var devices = VirtioMemDevice.Of(c.Command);
         if (devices.Count == 0) return;
         var mem = c.Command.Memory();
-        ulong ram = QemuGuestIntent.RamSize(c.Command);
+        ulong ram = QemuRam.Bytes(c.Command);
         ulong plugged = devices.Aggregate(0UL, (s, d) => s + (d.Memdev is { } id ? c.Backend(id)?.Size ?? 0 : 0));
         if (mem?.MaxMem is not { } maxMem)
             c.Add(LintRules.VirtioMemNoMaxmem, devices[0].Index, $"{devices[0].Name} needs device memory, and -m has no maxmem=",

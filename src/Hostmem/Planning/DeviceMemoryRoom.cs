@@ -22,7 +22,7 @@ public static class DeviceMemoryRoom
         ulong devices = DeviceUses.Of(command).Where(u => u.Key == "memdev" && InDeviceMemory(u.Driver))
             .Aggregate(0UL, (s, u) => s + sizes.GetValueOrDefault(u.Memdev));
         if (devices == 0) return;
-        ulong ram = QemuGuestIntent.RamSize(command);
+        ulong ram = QemuRam.Bytes(command);
         ulong needed = ram + devices;
         var mem = command.Memory();
         if (mem?.MaxMem is { } maxMem)

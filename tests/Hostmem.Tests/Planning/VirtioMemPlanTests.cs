@@ -78,6 +78,21 @@ public class VirtioMemPlanTests
     }
 
     [Fact]
+    public void A_users_empty_last_node_takes_the_devices_type_and_figures_and_keeps_its_id()
+    {
+        var plan = Plan("qemu-system-x86_64", "-M", "q35", "-m", "256M", "-smp", "1",
+            "-object", "memory-backend-ram,id=m0,size=256M", "-numa", "node,nodeid=0,cpus=0,memdev=m0", "-numa", "node,nodeid=1",
+            "-object", "memory-backend-ram,id=vmem0,size=256M,host-mem-type=cxl-ram",
+            "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,node=1");
+        var node1 = GuestNode(plan, 1);
+        // The same figures and tier as hostmem's own node for the device (the lab guest's memory_tier12826).
+        Assert.Equal(("cxl-ram", "vm0", 17350u, 12826u), ((string?)node1["type"], (string?)node1["plug_device"], (uint)node1["read_latency_ns"]!, (uint)node1["predicted_tier"]!));
+        Assert.Contains("node,nodeid=1,initiator=0", Argv(plan));
+        Assert.Equal(2, plan["guest_nodes"]!.AsArray().Count);
+        Assert.DoesNotContain(plan["notes"]!.AsArray(), n => (string?)n!["severity"] == "warning" && (string?)n["code"] != "implausible-latency");
+    }
+
+    [Fact]
     public void An_empty_node_before_the_last_is_said_to_lose_its_memory_to_node0()
     {
         // Measured in a 6.12 guest (docs/resize.md): node1 empty, node2 with memory; the device's memory went to node 0.
