@@ -91,6 +91,8 @@ public static class QemuCommand
                 return PassHelpOn(argv, help, parse.GetValue(dryRun), parse.GetValue(json) || parse.GetValue(format) == "json");
             var (plan, input) = Prepare(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, (o, h) => guest.WithMeasured(guest.Apply(o, parse), parse, h.Host), start: !parse.GetValue(dryRun));
             var stderr = Terminal.Stderr();
+            CdatFiles.CheckQemu(plan);
+            CdatFiles.WriteFiles(plan);
             if (parse.GetValue(dryRun))
             {
                 WritePlan(stderr, plan);
@@ -104,6 +106,7 @@ public static class QemuCommand
             }
             foreach (var w in RepeatedLines.Collapse(plan.Warnings)) stderr.Writer.WriteLine($"hostmem: warning: {w}");
             if (!parse.GetValue(noLint)) Lint(stderr, plan, input, parse.GetValue(strict));
+            CdatFiles.OpenMemfds(plan);
             throw NativeExec.Exec(plan.ToArgv());
         });
         return command;
@@ -175,6 +178,8 @@ public static class QemuCommand
             foreach (var warn in b.Warnings) w.WriteLine($"  {t.Yellow("warning")}: {warn}");
         }
         WriteGuestNodes(t, plan);
+        CxlDeviceOutput.WriteTable(t, plan);
+        w.Flush();
     }
 
     /// <summary>The guest-node half of the plan table and the plan's notes (shared with `hostmem libvirt`).</summary>
