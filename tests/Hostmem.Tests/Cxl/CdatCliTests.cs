@@ -18,11 +18,12 @@ public class CdatCliTests
     static string Tree => Path.Combine(Trees.ProjectFixtures, "cxl-ram-genport.tar.gz");
 
     [Theory]
-    [InlineData("--latency", "cxl-ram=4294968", "a read latency of 4294968 ns is more than a CDAT can hold")]
-    [InlineData("--latency", "cxl-ram=0", "--latency cxl-ram=0: NS must be a whole number from 1")]
+    // The CDAT carries the bandwidth (the latency goes to the generic port's HMAT entry): a u32 of MB/s at most.
+    [InlineData("--bandwidth", "cxl-ram=4294967296", "--bandwidth cxl-ram=4294967296: MBPS must be a whole number from 1 to 4294967295")]
+    [InlineData("--bandwidth", "cxl-ram=0", "--bandwidth cxl-ram=0: MBPS must be a whole number from 1")]
     public void Figures_a_CDAT_cannot_hold_exit_2_with_one_line_and_a_hint(string option, string value, string problem)
     {
-        var (code, stdout, stderr) = HostmemCli.Run(["plan", "--sysfs", Tree, "--cpus", "0", option, value, "--bandwidth", "cxl-ram=20000", "--", .. Line]);
+        var (code, stdout, stderr) = HostmemCli.Run(["plan", "--sysfs", Tree, "--cpus", "0", "--latency", "cxl-ram=250", option, value, "--", .. Line]);
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
         var lines = stderr.TrimEnd('\n').Split('\n');
@@ -45,11 +46,11 @@ public class CdatCliTests
     [Fact]
     public void A_line_with_its_own_generic_port_keeps_it_and_its_node()
     {
-        string[] line = [.. Line[..10], "-numa", "node,nodeid=1", .. Line[10..], "-object", "acpi-generic-port,id=gp0,pci-bus=cxl.1,node=1"];
+        string[] line = [.. Line[..11], "-numa", "node,nodeid=1", .. Line[11..], "-object", "acpi-generic-port,id=gp0,pci-bus=cxl.1,node=1"];
         var (code, stdout, stderr) = HostmemCli.Run(["plan", "--sysfs", Tree, "--cpus", "0", "--latency", "cxl-ram=250", "--bandwidth", "cxl-ram=20000", "--", .. line]);
         Assert.True(code == 0, stderr);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(stdout, "acpi-generic-port"));
         Assert.Contains("\"generic_port_added\": false", stdout);
-        Assert.Contains("hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=read-latency,latency=250", stdout);
+        Assert.Contains("hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=250", stdout);
     }
 }
