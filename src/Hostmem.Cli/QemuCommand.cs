@@ -62,6 +62,12 @@ public static class QemuCommand
             guest kernel puts it in the right memory tier (--dry-run shows which). Without -numa, main RAM becomes node 0
             and -m grows by the new nodes' memory. Where the host has no figures: --latency TYPE=NS --bandwidth TYPE=MBPS.
 
+            Emulated CXL (--cdat auto, the default; for testing the guest's CXL software): a -device cxl-type3 whose
+            volatile-memdev= backend carries host-mem-type= gets a CDAT (cdat=/proc/self/fd/N, a memfd QEMU inherits;
+            --cdat-dir DIR: files) and its host bridge an acpi-generic-port node with the host memory's figures, so the
+            region a Linux 6.12 guest builds lands in that memory's tier; --dry-run shows the table and the region's
+            predicted figures. QEMU >= 9.2. --cdat off leaves the devices as written.
+
             Lint: the final command line is checked as 'hostmem lint' does (against the same host and CPUs); findings
             go to stderr before QEMU starts, and QEMU starts anyway. --strict makes them errors: exit 2, QEMU not
             started (2 because it is never QEMU's own status for a refused line: QEMU exits 1). --no-lint skips it.

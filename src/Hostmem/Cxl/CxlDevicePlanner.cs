@@ -64,7 +64,11 @@ public static class CxlDevicePlanner
                 notes.Add(PlanNote.Warning(NoteCodes.CxlNoFigures, $"{d.Name}: no figures for the memory of {d.Backend.Id}: its CDAT stays QEMU's (150/250 ns, 16 GB/s); give --latency {d.Backend.Type?.Name()}=NS --bandwidth {d.Backend.Type?.Name()}=MBPS"));
                 continue;
             }
-            plans.Add(Plan(d, command.CxlType3Devices()[d.Ordinal].Index, gp, host, node.FiguresFrom, output, options));
+            var plan = Plan(d, command.CxlType3Devices()[d.Ordinal].Index, gp, host, node.FiguresFrom, output, options);
+            plans.Add(plan);
+            if (plan.PredictedRegion.ReadLatencyNs > host.ReadLatencyNs)
+                notes.Add(PlanNote.Info(NoteCodes.CxlLinkLatency, $"{d.Name}: the guest's region will read {plan.PredictedRegion.ReadLatencyNs}/{plan.PredictedRegion.WriteLatencyNs} ns where the host memory has {host.ReadLatencyNs}/{host.WriteLatencyNs} ns: "
+                    + $"Linux 6.12 adds the link's flit time ({d.Link.FlitLatencyPs} ps at {LinkName(d.Link)}) as nanoseconds; its tier is still the host memory's (memory_tier{plan.PredictedTier}, from the generic port's figures)"));
         }
         command.Add([.. tail]);
         foreach (var p in plans) SetCdatPath(command, p.DeviceIndex, p.CdatPath);
