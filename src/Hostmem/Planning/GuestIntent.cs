@@ -100,7 +100,8 @@ public static class QemuGuestIntent
                 Why = [$"CPU-less node for {b.Id} ({b.Type?.Name()}), initiator node{initiator}"],
             });
         }
-        cxl = [.. cxl.Select(d => d.GenericPortNode is not null ? d : AddGenericPort(d, nodes, initiator))];
+        var ports = new Dictionary<string, int>(StringComparer.Ordinal); // host bridge -> the generic port node added for it
+        cxl = [.. cxl.Select(d => d.GenericPortNode is not null ? d : AddGenericPort(d, nodes, initiator, ports))];
         // QEMU's MAX_NODES; its own words, before hostmem writes a line it would refuse.
         if (nodes.Count > MaxNodes)
             throw new UserError($"guest NUMA: {nodes.Count} guest nodes (one per host-mem-type backend beside the line's own); QEMU: Max number of NUMA nodes reached: {MaxNodes}",
@@ -117,11 +118,11 @@ public static class QemuGuestIntent
 
     /// <summary>A memoryless node for a cxl-type3 device's host bridge (its SRAT Generic Port), with the host memory's
     /// figures: the guest's CXL driver adds them to the device's CDAT. Devices on one host bridge share it.</summary>
-    static Cxl.CxlDeviceIntent AddGenericPort(Cxl.CxlDeviceIntent d, List<LayoutNode> nodes, int initiator)
+    static Cxl.CxlDeviceIntent AddGenericPort(Cxl.CxlDeviceIntent d, List<LayoutNode> nodes, int initiator, Dictionary<string, int> ports)
     {
-        var shared = nodes.FirstOrDefault(n => n.Why.Count > 0 && n.Why[0].StartsWith($"generic port of {d.HostBridge} ", StringComparison.Ordinal));
-        if (shared is not null) return d with { GenericPortNode = shared.Id, AddsGenericPort = false };
+        if (ports.TryGetValue(d.HostBridge, out int shared)) return d with { GenericPortNode = shared, AddsGenericPort = false };
         int id = nodes.Max(n => n.Id) + 1;
+        ports[d.HostBridge] = id;
         nodes.Add(new LayoutNode
         {
             Id = id, HostNodes = d.Backend.HostNodes, Type = d.Backend.Type, SizeBytes = 0, Author = Author.Hostmem,
