@@ -28,7 +28,7 @@ public sealed record CxlDevicePlan
     public required MemoryPerformance GenericPortFigures { get; init; }
     /// <summary>regionN/access0 and access1, and the kmem node's access1, as a Linux 6.12 guest computes them.</summary>
     public required MemoryPerformance PredictedRegion { get; init; }
-    /// <summary>The guest node kmem onlines the region into (QEMU's SRAT gives the CXL window the last node).</summary>
+    /// <summary>The guest node kmem onlines the region into (the lowest memoryless node, as booted guests showed).</summary>
     public required int KmemNode { get; init; }
     public required uint PredictedTier { get; init; }
     public IReadOnlyList<string> Why { get; init; } = [];
@@ -84,9 +84,14 @@ public static class CxlDevicePlanner
         var cdat = CdatFigures.Of(table)!.Value;
         var port = output.FiguresOf(gp);
         var region = CxlRegionModel.Region(cdat, port, d.Link);
-        int kmem = output.Nodes.Max(n => n.Id);
-        // The HMAT notifier tiers a node that is an HMAT target; the CXL driver's own (region figures) only one that is not.
-        var tierFigures = output.EntriesOf(kmem).Count > 0 ? output.FiguresOf(kmem) : region;
+        // Where kmem onlines the region and what tiers it, as 6.12 guests under QEMU 10.0 showed (QEMU's default CDAT,
+        // DRAM node0 100 ns, 262100 MB/s): guest nodes 0-1, generic port on 1 (200 ns, 32000 MB/s): dax0.0 on node1,
+        // memory_tier73 = the generic port's figures; nodes 0-2, port on 1 (400 ns, 8000 MB/s): node1, memory_tier589 =
+        // the port's; nodes 0-2, port on 2, node1 with entries of its own (400 ns, 8000 MB/s): node1, memory_tier12900 =
+        // the region's 17450/17550 ns, 16000 MB/s, not node1's entries. So: the lowest memoryless node, tiered by the
+        // port's HMAT figures when it is the port's node, else by the region's (the CXL driver's own notifier).
+        int kmem = output.Nodes.Where(n => !n.HasCpus && !n.HasMemory).Select(n => n.Id).DefaultIfEmpty(gp).Min();
+        var tierFigures = kmem == gp ? port : region;
         var reference = KernelTierModel.Reference(output.KernelNodes()).Reference;
         int adist = reference is { } r && KernelTierModel.PerfToAdistance(tierFigures, r) is { } a ? a : KernelTierModel.DaxDefaultAdistance;
         string id = d.Device.Id ?? $"cxl-type3-{d.Device.Index}";

@@ -92,4 +92,21 @@ public class CxlPlanTests
         Assert.Equal("/var/lib/hostmem/hostmem-mem0.cdat", Assert.Single(files.CxlDevices).CdatPath);
         Assert.Contains("cxl-type3,bus=rp0,volatile-memdev=vmem0,id=mem0,cdat=/var/lib/hostmem/hostmem-mem0.cdat", files.ToArgv());
     }
+
+    [Fact]
+    public void A_memoryless_node_below_the_generic_port_takes_the_region_and_the_regions_figures_tier_it()
+    {
+        // As a 6.12 guest showed (nodes 0-2, generic port on node2): kmem onlines into node1 and the CXL driver tiers it by
+        // the region's figures. Here: region 1 + 300 + 17000 = 17301 ns both ways, min(20000, 20000, 63014) MB/s; against
+        // node0's 100 ns, 262100 MB/s: 576 * 34602 / 200 * 524200 / 40000 = 1305952 (integer steps), >> 7 = 10202.
+        string[] line = ["-object", "memory-backend-ram,id=m0,size=512M", "-numa", "node,nodeid=0,cpus=0,memdev=m0",
+            "-numa", "node,nodeid=1,initiator=0", "-numa", "node,nodeid=2,initiator=0",
+            "-object", "memory-backend-ram,id=vmem0,size=256M,host-mem-type=cxl-ram", .. Bridge,
+            "-device", "cxl-type3,bus=rp0,volatile-memdev=vmem0,id=mem0", "-object", "acpi-generic-port,id=gp0,pci-bus=cxl.1,node=2",
+            "-numa", "hmat-lb,initiator=0,target=2,hierarchy=memory,data-type=access-latency,latency=300"];
+        var d = Assert.Single(Plan(Options, line).CxlDevices);
+        Assert.Equal((2, false, 1), (d.GenericPortNode, d.GenericPortAdded, d.KmemNode));
+        Assert.Equal(new MemoryPerformance(17301, 17301, 20000, 20000), d.PredictedRegion);
+        Assert.Equal(10202u, d.PredictedTier);
+    }
 }
