@@ -31,7 +31,7 @@ internal static class CxlDeviceOutput
     public static IEnumerable<string> Describe(CdatTable table) => table.Structures().Select(s => s switch
     {
         CdatDsmas m => string.Create(CultureInfo.InvariantCulture, $"DSMAS  handle {m.Handle} flags 0x{m.Flags:x2} DPA 0x{m.DpaBase:x}+0x{m.DpaLength:x}"),
-        CdatDslbis l => string.Create(CultureInfo.InvariantCulture, $"DSLBIS handle {l.Handle} {Name(l.DataType)} {l.Entry} x {l.BaseUnit} = {l.Value} {(l.IsLatency ? "ps" : "MB/s")}"),
+        CdatDslbis l => string.Create(CultureInfo.InvariantCulture, $"DSLBIS handle {l.Handle} {Name(l.DataType)} entry {l.Entry} x base {l.BaseUnit} = {l.Value} {(l.IsLatency ? $"ps ({(l.Value + 999) / 1000} ns)" : "MB/s")}"),
         CdatDsemts e => string.Create(CultureInfo.InvariantCulture, $"DSEMTS handle {e.Handle} EFI type {e.EfiMemoryTypeAttribute} DPA 0x{e.DpaOffset:x}+0x{e.DpaLength:x}"),
         _ => "?",
     });
