@@ -29,16 +29,6 @@ public static class QemuGuestIntent
     public const string MainRamId = "hostmem-ram0";
     /// <summary>QEMU's MAX_NODES (include/sysemu/numa.h).</summary>
     public const int MaxNodes = 128;
-    /// <summary>QEMU's RAM without -m (x86).</summary>
-    public const ulong QemuDefaultRam = 128UL << 20;
-    /// <summary>QEMU rounds -m up to this (vl.c, QEMU_ALIGN_UP(sz, 8192)).</summary>
-    public const ulong RamAlign = 8192;
-
-    /// <summary>The next multiple of 8 KiB, or the one below where the next would pass 2^64.</summary>
-    static ulong AlignedNear(ulong size) => size > ulong.MaxValue - RamAlign ? size / RamAlign * RamAlign : Math.Max(RamAlign, (size + RamAlign - 1) / RamAlign * RamAlign);
-
-    /// <summary>Main RAM as QEMU takes it: -m's size, QEMU's default when there is none or it is 0.</summary>
-    public static ulong RamSize(QemuCommandLine command) => command.Memory()?.Size is { } s && s > 0 ? s : QemuDefaultRam;
 
     /// <summary>The intent, or null (with the reason in <paramref name="notes"/>) when the guest gets no NUMA from hostmem.</summary>
     public static GuestIntent? Read(QemuCommandLine command, IReadOnlyList<BackendPlan> backends, IReadOnlyList<int> cpuNodes, List<PlanNote> notes,
@@ -70,7 +60,7 @@ public static class QemuGuestIntent
                 notes.Add(PlanNote.Info(NoteCodes.MachineMemoryBackend, "guest NUMA off: -machine memory-backend= with no -numa node; write -numa node,memdev= for it to get guest nodes"));
                 return null;
             }
-            ulong ram = RamSize(command);
+            ulong ram = QemuRam.Bytes(command);
             ulong cpus = VcpuCount(command);
             nodes.Add(new LayoutNode
             {
@@ -91,9 +81,9 @@ public static class QemuGuestIntent
         foreach (var b in candidates.Where(b => !numa.Nodes.Any(n => n.MemDev == b.Id)))
         {
             // QEMU rounds -m up to 8 KiB, and node memory must add up to -m exactly.
-            if ((b.SizeBytes ?? 0) % RamAlign != 0)
+            if ((b.SizeBytes ?? 0) % QemuRam.Align != 0)
                 throw new UserError($"{b.Id}: size {b.SizeBytes} bytes is not a multiple of 8 KiB: it gets a guest node and -m grows by it, and QEMU rounds -m up to 8 KiB (then: total memory for NUMA nodes should equal RAM size)",
-                    $"make size= a multiple of 8 KiB (e.g. {Bytes.Format(AlignedNear(b.SizeBytes ?? 0))}), or run with --guest-numa off");
+                    $"make size= a multiple of 8 KiB (e.g. {Bytes.Format(Math.Max(QemuRam.Align, QemuRam.Rounded(b.SizeBytes ?? 0)))}), or run with --guest-numa off");
             nodes.Add(new LayoutNode
             {
                 Id = nodes.Max(n => n.Id) + 1, Backend = b.Id, HostNodes = b.HostNodes, Type = b.Type, SizeBytes = b.SizeBytes ?? 0, Author = Author.Hostmem,

@@ -72,7 +72,7 @@ public static class QemuLayoutWriter
         var newNodes = layout.Nodes.Where(n => n.Author == Author.Hostmem && !n.HasCpus && n.SizeBytes > 0).ToList();
         if (newNodes.Count == 0) return;
         var mem = command.Memory();
-        ulong ram = QemuGuestIntent.RamSize(command);
+        ulong ram = QemuRam.Bytes(command);
         ulong added = 0, grown;
         try
         {

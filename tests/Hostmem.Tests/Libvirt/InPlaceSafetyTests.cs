@@ -11,7 +11,7 @@ namespace Hostmem.Tests.Libvirt;
 public sealed partial class InPlaceSafetyTests : IDisposable
 {
     readonly string dir = Scratch.Folder("hostmem-inplace-");
-    static readonly string Genport = Path.Combine(Trees.ProjectFixtures, "cxl-ram-genport.tar.gz");
+    static readonly string Genport = Trees.Archive("cxl-ram-genport");
     const UnixFileMode UserOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
