@@ -36,6 +36,7 @@ public static class PlanCommand
                 throw new UserError($"{help.Display} asks QEMU for help: there is nothing to plan",
                     "run the line with QEMU itself, or with 'hostmem qemu --' (which passes a help request on unchanged)");
             var plan = QemuCommand.Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, (o, h) => guest.WithMeasured(guest.Apply(o, parse), parse, h.Host));
+            CdatFiles.WriteFiles(plan);
             Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(plan), PlanJsonContext.Default.PlanJson));
             return 0;
         });
@@ -49,7 +50,10 @@ public static class PlanCommand
         [.. plan.Hmat.Select(h => new HmatEntryJson(h.Initiator, h.Target, h.DataType.QemuName(), h.IsLatency ? h.Value : null, h.IsLatency ? null : h.Value, h.Source.Name()))],
         [.. plan.Conflicts.Select(c => new ConflictJson(c.Node, Figures(c.User), Figures(c.Host), c.HostSource.Name(), "user"))],
         [.. plan.Notes.Concat(moreNotes ?? []).Select(n => new NoteJson(n.Severity == NoteSeverity.Warning ? "warning" : "info", n.Code, n.Text))],
-        plan.ToArgv());
+        plan.ToArgv())
+    {
+        CxlDevices = CxlDeviceOutput.Json(plan),
+    };
 
     /// <summary>0 where no figure is given (the kernel's own reading of a missing entry) comes out as null.</summary>
     static FiguresJson Figures(MemoryPerformance p) => new(Nz(p.ReadLatencyNs), Nz(p.WriteLatencyNs), Nz(p.ReadBandwidthMBps), Nz(p.WriteBandwidthMBps));
@@ -73,7 +77,11 @@ public sealed record ConflictJson(int GuestNode, FiguresJson User, FiguresJson H
 public sealed record NoteJson(string Severity, string Code, string Text);
 
 public sealed record PlanJson(IReadOnlyList<BackendJson> Backends, IReadOnlyList<GuestNodeJson> GuestNodes, IReadOnlyList<HmatEntryJson> Hmat,
-    IReadOnlyList<ConflictJson> Conflicts, IReadOnlyList<NoteJson> Notes, string[] Argv);
+    IReadOnlyList<ConflictJson> Conflicts, IReadOnlyList<NoteJson> Notes, string[] Argv)
+{
+    /// <summary>cxl-type3 devices given a CDAT (empty otherwise).</summary>
+    public IReadOnlyList<CxlDeviceJson> CxlDevices { get; init; } = [];
+}
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(PlanJson))]

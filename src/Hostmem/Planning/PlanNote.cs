@@ -41,6 +41,11 @@ public static class NoteCodes
     public const string CrossSocketFigures = "cross-socket-figures";
     // virtio-mem: memory plugged after boot.
     public const string PlugNodeUnknown = "plug-node-unknown";
+    // Emulated CXL (cxl-type3 CDAT).
+    public const string CxlOwnCdat = "cxl-own-cdat";
+    public const string CxlNotDirect = "cxl-not-direct";
+    public const string CxlNoFigures = "cxl-no-figures";
+    public const string CxlLinkLatency = "cxl-link-latency";
     // libvirt.
     public const string CellZeroAdded = "cell0-added";
     public const string MemoryGrown = "memory-grown";
@@ -52,6 +57,6 @@ public static class NoteCodes
     [
         NoNumaMachine, NodeWithoutId, NoCpuNode, MachineMemoryBackend, CxlDeviceBackend, MainRamBackend, DeviceBackend,
         RamGrown, MaxmemSet, PlugNodeUnknown, HmatOff, FiguresFilled, FiguresClamped, NoReferenceFigures, UserFiguresDiffer, UserFiguresUnencodable,
-        TierOverflow, ImplausibleLatency, CrossSocketFigures, CellZeroAdded, MemoryGrown, OneDirectionLink, NoAcpi, NumatuneOutside,
+        TierOverflow, ImplausibleLatency, CrossSocketFigures, CxlOwnCdat, CxlNotDirect, CxlNoFigures, CxlLinkLatency, CellZeroAdded, MemoryGrown, OneDirectionLink, NoAcpi, NumatuneOutside,
     ];
 }

@@ -48,7 +48,7 @@ public static class QemuLayoutWriter
             ulong cpus = QemuGuestIntent.VcpuCount(command);
             text += cpus == 1 ? ",cpus=0" : $",cpus=0-{cpus - 1}";
         }
-        if (n.Backend is not null) text += $",memdev={EscapeValue(n.Backend)}"; // none: a virtio-mem node, empty at boot
+        if (n.Backend is { } memdev) text += $",memdev={EscapeValue(memdev)}"; // none: a generic port's node, or a virtio-mem node empty at boot
         if (n.Initiator is { } i) text += $",initiator={i}";
         return QemuArgument.Option("numa", text);
     }
