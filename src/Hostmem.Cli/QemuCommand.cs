@@ -48,7 +48,8 @@ public static class QemuCommand
                                         memdevs attach to those CPUs' nodes (numa_node), else all of them
               host-mem-nodes=all        every node of TYPE
               host-mem-policy=bind      (default) or preferred, interleave, weighted-interleave
-              host-mem-nodes=0,1        (weighted-interleave only) these host nodes
+              host-mem-nodes=0-1        (weighted-interleave only) these host nodes; as for host-nodes=, a range,
+                                        or the key repeated for a list: host-mem-nodes=0,host-mem-nodes=2
             Weighted interleave (Linux >= 6.9) spreads one backend over several nodes by the kernel's weights
             (/sys/kernel/mm/mempolicy/weighted_interleave, 'hostmem topology' shows them): host-mem-type=dram+cxl-ram
             or host-mem-nodes=LIST. QEMU has no such policy: hostmem writes policy=default and sets the policy on

@@ -20,7 +20,7 @@ public static class InterleavedFigures
     }
 
     static uint Mean(List<(MemoryPerformance Perf, double Share)> parts, Func<MemoryPerformance, uint> figure) =>
-        U32(Math.Round(parts.Sum(p => p.Share * figure(p.Perf))));
+        U32(Math.Round(parts.Sum(p => p.Share * figure(p.Perf)), MidpointRounding.AwayFromZero));
 
     static uint Rate(List<(MemoryPerformance Perf, double Share)> parts, Func<MemoryPerformance, uint> figure) =>
         U32(Math.Floor(parts.Min(p => figure(p.Perf) / p.Share)));

@@ -151,7 +151,7 @@ public static class Planner
                 throw new UserError($"{name}: weighted interleave needs NUMA nodes, and a devdax device (memory-backend-file without mem-path=) is none",
                     "use memory-backend-ram (or -memfd) for weighted interleave");
             if (size is null or 0) throw new UserError($"{name}: Parameter 'size' is missing", "give the backend a size, e.g. size=8G");
-            return WeightedInterleavePlanner.Plan(host, b, name, types, b.Get(NodesKey), size.Value, options, cpuNodes);
+            return WeightedInterleavePlanner.Plan(host, b, name, types, b.Options.GetAll(NodesKey), size.Value, options, cpuNodes);
         }
         if (types.Count > 1)
             throw new UserError($"{name}: {TypeKey}={typeText} names several types: only weighted interleave spreads one backend over several",

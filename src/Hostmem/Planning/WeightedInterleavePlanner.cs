@@ -18,7 +18,9 @@ public static class WeightedInterleavePlanner
 
     /// <summary>Places one weighted-interleave backend: its nodes (per type by the node rule, or the user's list) and the
     /// split the weights give them.</summary>
-    public static BackendPlan Plan(ClassifiedHost host, MemoryBackend b, string name, IReadOnlyList<HostMemType> types, string? nodesText,
+    /// <param name="nodesWords">host-mem-nodes as written: none, nearest or all, or node numbers and ranges (QEMU's
+    /// host-nodes syntax: <c>host-mem-nodes=0-1</c>, or the key repeated, <c>host-mem-nodes=0,host-mem-nodes=2</c>; JSON: an array).</param>
+    public static BackendPlan Plan(ClassifiedHost host, MemoryBackend b, string name, IReadOnlyList<HostMemType> types, IReadOnlyList<string> nodesWords,
         ulong size, PlanOptions options, IReadOnlyList<int> cpuNodes)
     {
         if (host.Host.InterleaveWeights is not { } weights)
@@ -27,15 +29,15 @@ public static class WeightedInterleavePlanner
         var why = new List<string>();
         NodeRule rule;
         List<int> nodes;
-        if (nodesText is not null and not ("nearest" or "all"))
+        if (nodesWords is not ([] or ["nearest"] or ["all"]))
         {
             rule = NodeRule.Listed;
-            nodes = Listed(host, name, types, nodesText, options);
-            why.Add($"{Planner.NodesKey}={nodesText}: the nodes given");
+            nodes = Listed(host, name, types, OptionValues.UIntList(nodesWords, name, Planner.NodesKey), options);
+            why.Add($"{Planner.NodesKey}={CpuList.Format(nodes)}: the nodes given");
         }
         else
         {
-            rule = nodesText == "all" ? NodeRule.All : NodeRule.Nearest;
+            rule = nodesWords is ["all"] ? NodeRule.All : NodeRule.Nearest;
             nodes = [];
             foreach (var type in types)
             {
@@ -77,10 +79,10 @@ public static class WeightedInterleavePlanner
             (ulong)((UInt128)size * (ulong)weights.Effective(n) / (ulong)sum)))];
     }
 
-    static List<int> Listed(ClassifiedHost host, string name, IReadOnlyList<HostMemType> types, string text, PlanOptions options)
+    static List<int> Listed(ClassifiedHost host, string name, IReadOnlyList<HostMemType> types, IReadOnlyList<ulong> given, PlanOptions options)
     {
-        var nodes = CpuList.TryParse(text) ?? throw new UserError($"{name}: {Planner.NodesKey} '{text}' is not all, nearest or a node list",
-            $"write {Planner.NodesKey}=0,1 (host nodes, as 'hostmem topology' numbers them), nearest or all");
+        var nodes = given.Select(n => (int)Math.Min(n, int.MaxValue)).Distinct().Order().ToList();
+        string text = CpuList.Format(nodes);
         foreach (int n in nodes)
         {
             var node = host.Host.Node(n);
@@ -95,7 +97,7 @@ public static class WeightedInterleavePlanner
                 throw new UserError($"{name}: host node{n} is outside this process's cpuset (Mems_allowed_list {CpuList.Format(mems)})",
                     "run hostmem in a cpuset whose cpuset.mems includes it, or list other nodes");
         }
-        return [.. nodes.Distinct().Order()];
+        return nodes;
     }
 
     static List<string> Warnings(ClassifiedHost host, IReadOnlyList<NodeShare> shares)
