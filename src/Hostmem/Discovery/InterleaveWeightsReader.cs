@@ -18,7 +18,10 @@ internal static class InterleaveWeightsReader
                 || !int.TryParse(name.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out int node)) continue;
             if (fs.ReadUInt(Path.Combine(dir, name)) is { } w && w <= 255) weights[node] = (int)w;
         }
-        bool? auto = fs.ReadText(Path.Combine(dir, "auto")) switch
+        // Linux 6.16 named the file "auto"; kernels whose headers define auto as __auto_type (C23 type inference, Linux
+        // 6.18 here: uname 6.18.44) stringify the attribute's name after that macro and show "__auto_type".
+        var autoFile = new[] { "auto", "__auto_type" }.Select(n => Path.Combine(dir, n)).FirstOrDefault(File.Exists);
+        bool? auto = (autoFile is null ? null : fs.ReadText(autoFile)) switch
         {
             "true" => true,
             "false" => false,

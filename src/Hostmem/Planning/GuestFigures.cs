@@ -51,8 +51,10 @@ public static class GuestFigures
         }
         var worst = new MemoryPerformance(pairs.Max(p => p.Performance.ReadLatencyNs), pairs.Max(p => p.Performance.WriteLatencyNs),
             pairs.Min(p => p.Performance.ReadBandwidthMBps), pairs.Min(p => p.Performance.WriteBandwidthMBps));
-        return new(worst, FiguresSource.Measured,
-            [$"figures measured by hostmem probe ({m.Source}): {string.Join(", ", pairs.Select(p => $"host node{p.Target} from node{p.Initiator}"))}{(pairs.Count > 1 ? " (the slowest)" : "")}, write latency = read latency"]);
+        var mix = n.Interleave.Count > 0 ? InterleavedFigures.Blend([.. pairs.Select(p => (p.Target, p.Performance))], n.Interleave) : null;
+        return new(mix ?? worst, FiguresSource.Measured,
+            [$"figures measured by hostmem probe ({m.Source}): {string.Join(", ", pairs.Select(p => $"host node{p.Target} from node{p.Initiator}"))}"
+                + (mix is not null ? " mixed by the interleave shares" : pairs.Count > 1 ? " (the slowest)" : "") + ", write latency = read latency"]);
     }
 
     /// <summary>Measured figures win over firmware's; the why says what firmware claimed, and when it looks like picoseconds.</summary>

@@ -132,7 +132,7 @@ public static class Planner
             };
         }
         var types = typeText.Split('+').Select(t => HostMemTypeNames.TryParse(t, out var parsed) ? parsed
-            : throw new UserError($"{name}: unknown {TypeKey} '{t}'", $"valid types: {ValidTypes} (several, for weighted interleave: dram+cxl-ram)")).Distinct().ToList();
+            : throw new UserError($"{name}: unknown {TypeKey} '{t}'", $"valid types: {ValidTypes}")).Distinct().ToList();
         var type = types[0];
 
         var policy = b.Get(PolicyKey) switch

@@ -53,6 +53,8 @@ public class WeightedInterleaveTests
         Assert.Null(w.Auto);
         Assert.Null(TopologyReader.Read(Edited(Fixture, new Dictionary<string, string?> { [""] = null })).InterleaveWeights);
         Assert.True(TopologyReader.Read(Edited(Fixture, new Dictionary<string, string?> { ["auto"] = "true" })).InterleaveWeights!.Auto);
+        // This project's 6.18 host (uname 6.18.44) shows the file as __auto_type, reading "true".
+        Assert.False(TopologyReader.Read(Edited(Fixture, new Dictionary<string, string?> { ["__auto_type"] = "false" })).InterleaveWeights!.Auto);
     }
 
     [Fact]
