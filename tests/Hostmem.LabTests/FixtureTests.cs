@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Hostmem.Tests.Support;
 
 namespace Hostmem.LabTests;
 
@@ -30,12 +31,11 @@ public class FixtureTests
             Assert.Contains(must, names);
     }
 
-    [Theory]
+    [NeedsProgramTheory("lstopo-no-graphics")] // hwloc is a second opinion; lab/install-deps installs it
     [MemberData(nameof(Fixtures))]
     public void EachFixture_IsReadByHwloc(string file)
     {
-        var lstopo = "/usr/bin/lstopo-no-graphics";
-        if (!File.Exists(lstopo)) return; // hwloc is a second opinion; lab/install-deps installs it
+        var lstopo = "lstopo-no-graphics";
         var dir = Lab.TempDir();
         try
         {

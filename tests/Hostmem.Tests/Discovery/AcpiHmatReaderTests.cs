@@ -194,8 +194,7 @@ public class AcpiHmatReaderTests
                 return b[..Math.Min(b.Length, c.cut)];
             }
             var m = c.which == 1 ? AcpiHmatReader.Parse(hmat, Mangle(srat), nodes) : AcpiHmatReader.Parse(Mangle(hmat), srat, nodes);
-            Assert.NotNull(m);
-            Assert.All(m.Localities, l => Assert.True(l.ReadLatencyNs is null or > 0));
+            Assert.All(m.Localities, l => Assert.True(l.ReadLatencyNs is null or > 0)); // the property: no throw, no zero latency
         }, iter: 20000);
     }
 

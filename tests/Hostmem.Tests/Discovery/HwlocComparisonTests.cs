@@ -22,20 +22,31 @@ public partial class HwlocComparisonTests
             "the same guess as hmat-two-tier: the only other node is slower, which makes node0 the DRAM reference"),
     };
 
-    public static TheoryData<string, string> AllTrees()
+    static TheoryData<string, string> Rows(string source, IEnumerable<string> names)
     {
         var data = new TheoryData<string, string>();
-        foreach (var name in Trees.ProjectFixtureNames()) data.Add("project", name);
-        if (Trees.HasShared("samples")) foreach (var s in new[] { "guestA-slow", "guestB-cxl" }) data.Add("samples", s);
-        if (Trees.HasShared("hwloc"))
-            foreach (var h in new[] { "fakeheteromemtiers", "memorysidecaches", "128ia64-17n4s2c", "32em64t-2n8c+dax+nvme+mic+dimms" })
-                data.Add("hwloc", h);
+        foreach (var n in names) data.Add(source, n);
         return data;
     }
 
+    public static TheoryData<string, string> ProjectTrees() => Rows("project", Trees.ProjectFixtureNames());
+    public static TheoryData<string, string> SampleTrees() => Rows("samples", ["guestA-slow", "guestB-cxl"]);
+    public static TheoryData<string, string> HwlocTrees() =>
+        Rows("hwloc", ["fakeheteromemtiers", "memorysidecaches", "128ia64-17n4s2c", "32em64t-2n8c+dax+nvme+mic+dimms"]);
+
     [NeedsProgramTheory("lstopo-no-graphics")]
-    [MemberData(nameof(AllTrees))]
-    public void Node_types_agree_with_hwloc_or_differ_on_purpose(string source, string name)
+    [MemberData(nameof(ProjectTrees))]
+    public void Node_types_agree_with_hwloc_or_differ_on_purpose(string source, string name) => Compare(source, name);
+
+    [NeedsProgramTheory("lstopo-no-graphics", Shared = "samples")]
+    [MemberData(nameof(SampleTrees))]
+    public void Sample_node_types_agree_with_hwloc_or_differ_on_purpose(string source, string name) => Compare(source, name);
+
+    [NeedsProgramTheory("lstopo-no-graphics", Shared = "hwloc")]
+    [MemberData(nameof(HwlocTrees))]
+    public void Hwloc_suite_node_types_agree_with_hwloc_or_differ_on_purpose(string source, string name) => Compare(source, name);
+
+    static void Compare(string source, string name)
     {
         var tree = source switch { "project" => Trees.Project(name), "samples" => Trees.Sample(name), _ => Trees.Hwloc(name) };
         var host = ClassifiedHost.From(TopologyReader.Read(tree));

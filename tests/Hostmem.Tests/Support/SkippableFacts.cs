@@ -49,11 +49,28 @@ public static class Programs
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, program)));
 }
 
-/// <summary>A theory that needs a program from Debian: skipped with the reason when absent.</summary>
+/// <summary>A theory that needs a program from Debian (and, with <see cref="Shared"/>, a folder of ../shared/fixtures):
+/// skipped with the reason when absent, so its rows never vanish unreported.</summary>
 public sealed class NeedsProgramTheoryAttribute : TheoryAttribute
 {
+    readonly string program;
+    string? shared;
+
     public NeedsProgramTheoryAttribute(string program)
     {
-        Skip = Prerequisites.Skip(Programs.Exists(program) ? null : $"{program} is not installed (lab/install-deps installs it)");
+        this.program = program;
+        Skip = Why();
     }
+
+    /// <summary>The folder under ../shared/fixtures the rows read.</summary>
+    public string? Shared
+    {
+        get => shared;
+        set { shared = value; Skip = Why(); }
+    }
+
+    string? Why() => Prerequisites.Skip(
+        !Programs.Exists(program) ? $"{program} is not installed (lab/install-deps installs it)"
+        : shared is not null && !Trees.HasShared(shared) ? $"../shared/fixtures/{shared} is absent (it lives beside the repository, not in it)"
+        : null);
 }
