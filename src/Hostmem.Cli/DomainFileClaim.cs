@@ -32,11 +32,14 @@ public sealed partial class DomainFileClaim : IDisposable
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int Flock(int fd, int operation);
 
-    /// <summary>Checks that the file can be replaced, waits for another hostmem holding it, and reads it.</summary>
-    public static DomainFileClaim Take(string path)
+    /// <summary>Checks that the file can be replaced, waits for another hostmem holding it (saying so once through
+    /// <paramref name="waiting"/>, as apt says it waits for its lock), and reads it.</summary>
+    public static DomainFileClaim Take(string path, Action<string> waiting)
     {
+        ArgumentNullException.ThrowIfNull(waiting);
         DomainFile.MustBeAFile(path);
         var deadline = DateTime.UtcNow + Patience;
+        bool said = false;
         while (true)
         {
             var (target, mode) = DomainFile.CheckReplaceable(path);
@@ -46,6 +49,11 @@ public sealed partial class DomainFileClaim : IDisposable
             if (!TryLock(fd))
             {
                 handle.Dispose();
+                if (!said)
+                {
+                    waiting($"hostmem: {path} is locked by another process (another hostmem libvirt apply --in-place?): waiting up to {Patience.TotalSeconds:0} s");
+                    said = true;
+                }
                 if (DateTime.UtcNow > deadline)
                     throw new UserError($"{path}: another process has held it locked for {Patience.TotalSeconds:0} s (another hostmem libvirt apply --in-place?): not replaced",
                         "wait for it to finish (fuser -v FILE shows who holds it), then run again");

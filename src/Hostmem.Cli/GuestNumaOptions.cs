@@ -33,9 +33,26 @@ public sealed class GuestNumaOptions
         HelpName = "FILE",
     };
 
-    public GuestNumaOptions() => Mode.AcceptOnlyFromAmong("auto", "off");
+    public Option<string> Cdat { get; } = new("--cdat")
+    {
+        Description = "auto (default): a -device cxl-type3 whose volatile-memdev= carries host-mem-type= gets a CDAT (cdat=) and its host bridge an acpi-generic-port with the host memory's figures, so the guest's CXL driver computes them for the region; off: leave cxl-type3 devices as written.",
+        DefaultValueFactory = _ => "auto",
+        HelpName = "auto|off",
+    };
 
-    public IEnumerable<Option> All => [Mode, Latency, Bandwidth, MeasuredFile];
+    public Option<string?> CdatDir { get; } = new("--cdat-dir")
+    {
+        Description = "Write each CDAT to DIR/hostmem-DEVICE.cdat and name that file on the line (for libvirt's <qemu:commandline>), instead of a memfd QEMU inherits (/proc/self/fd/N).",
+        HelpName = "DIR",
+    };
+
+    public GuestNumaOptions()
+    {
+        Mode.AcceptOnlyFromAmong("auto", "off");
+        Cdat.AcceptOnlyFromAmong("auto", "off");
+    }
+
+    public IEnumerable<Option> All => [Mode, Latency, Bandwidth, MeasuredFile, Cdat, CdatDir];
 
     /// <summary>--figures read against the host it plans for (a file from another host is refused in one line).</summary>
     public PlanOptions WithMeasured(PlanOptions options, ParseResult parse, Topology.HostTopology host) =>
@@ -46,6 +63,8 @@ public sealed class GuestNumaOptions
         GuestNuma = parse.GetValue(Mode) == "off" ? GuestNumaMode.Off : GuestNumaMode.Auto,
         LatencyNs = Figures(parse.GetValue(Latency), "--latency", "NS", 1, uint.MaxValue),
         BandwidthMBps = Figures(parse.GetValue(Bandwidth), "--bandwidth", "MBPS", 1, uint.MaxValue),
+        Cdat = parse.GetValue(Cdat) == "off" ? Cxl.CdatMode.Off : Cxl.CdatMode.Auto,
+        CdatDir = parse.GetValue(CdatDir) is { } dir ? CdatFiles.CheckDir(dir) : null,
     };
 
     static Dictionary<HostMemType, ulong> Figures(string[]? values, string option, string unit, ulong min, ulong max)

@@ -77,7 +77,7 @@ public static class LibvirtCommand
         {
             string path = parse.GetValue(file)!;
             // --in-place: locked from before the read until the rename (and checked before anything is printed).
-            using var claim = parse.GetValue(inPlace) ? DomainFileClaim.Take(path) : null;
+            using var claim = parse.GetValue(inPlace) ? DomainFileClaim.Take(path, Console.Error.WriteLine) : null;
             var (text, bom) = claim is null ? DomainFile.Read(path) : DomainFile.Decode(claim.Bytes, path);
             var asked = (parse.GetValue(cells) ?? []).Select(CellIntent.ParseOption).ToList();
             var options = guest.Apply(PlanOptions.Default with { GuestNuma = GuestNumaMode.Auto }, parse);

@@ -36,6 +36,7 @@ public static class PlanCommand
                 throw new UserError($"{help.Display} asks QEMU for help: there is nothing to plan",
                     "run the line with QEMU itself, or with 'hostmem qemu --' (which passes a help request on unchanged)");
             var plan = QemuCommand.Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, (o, h) => guest.WithMeasured(guest.Apply(o, parse), parse, h.Host));
+            CdatFiles.WriteFiles(plan);
             Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(plan), PlanJsonContext.Default.PlanJson));
             return 0;
         });
@@ -53,6 +54,7 @@ public static class PlanCommand
         plan.ToArgv())
     {
         TaskPolicy = plan.TaskPolicy is { } t ? new TaskPolicyJson("weighted-interleave", t.Nodes, t.Backends) : null,
+        CxlDevices = CxlDeviceOutput.Json(plan),
     };
 
     /// <summary>0 where no figure is given (the kernel's own reading of a missing entry) comes out as null.</summary>
@@ -88,6 +90,8 @@ public sealed record PlanJson(IReadOnlyList<BackendJson> Backends, IReadOnlyList
 {
     /// <summary>Null unless a backend asks for weighted interleave.</summary>
     public TaskPolicyJson? TaskPolicy { get; init; }
+    /// <summary>cxl-type3 devices given a CDAT (empty otherwise).</summary>
+    public IReadOnlyList<CxlDeviceJson> CxlDevices { get; init; } = [];
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

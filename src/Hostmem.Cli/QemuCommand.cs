@@ -69,6 +69,12 @@ public static class QemuCommand
             guest kernel puts it in the right memory tier (--dry-run shows which). Without -numa, main RAM becomes node 0
             and -m grows by the new nodes' memory. Where the host has no figures: --latency TYPE=NS --bandwidth TYPE=MBPS.
 
+            Emulated CXL (--cdat auto, the default; for testing the guest's CXL software): a -device cxl-type3 whose
+            volatile-memdev= backend carries host-mem-type= gets a CDAT (cdat=/proc/self/fd/N, a memfd QEMU inherits;
+            --cdat-dir DIR: files) and its host bridge an acpi-generic-port node with the host memory's figures, so the
+            region a Linux 6.12 guest builds lands in that memory's tier; --dry-run shows the table and the region's
+            predicted figures. QEMU >= 9.2. --cdat off leaves the devices as written.
+
             Lint: the final command line is checked as 'hostmem lint' does (against the same host and CPUs); findings
             go to stderr before QEMU starts, and QEMU starts anyway. --strict makes them errors: exit 2, QEMU not
             started (2 because it is never QEMU's own status for a refused line: QEMU exits 1). --no-lint skips it.
@@ -98,6 +104,8 @@ public static class QemuCommand
                 return PassHelpOn(argv, help, parse.GetValue(dryRun), parse.GetValue(json) || parse.GetValue(format) == "json");
             var (plan, input) = Prepare(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, (o, h) => guest.WithMeasured(guest.Apply(o, parse), parse, h.Host), start: !parse.GetValue(dryRun));
             var stderr = Terminal.Stderr();
+            CdatFiles.CheckQemu(plan);
+            CdatFiles.WriteFiles(plan);
             if (parse.GetValue(dryRun))
             {
                 WritePlan(stderr, plan);
@@ -111,6 +119,7 @@ public static class QemuCommand
             }
             foreach (var w in RepeatedLines.Collapse(plan.Warnings)) stderr.Writer.WriteLine($"hostmem: warning: {w}");
             if (!parse.GetValue(noLint)) Lint(stderr, plan, input, parse.GetValue(strict));
+            CdatFiles.OpenMemfds(plan);
             throw NativeExec.Exec(plan.ToArgv(), plan.TaskPolicy);
         });
         return command;
@@ -182,6 +191,8 @@ public static class QemuCommand
             foreach (var warn in b.Warnings) w.WriteLine($"  {t.Yellow("warning")}: {warn}");
         }
         WriteGuestNodes(t, plan);
+        CxlDeviceOutput.WriteTable(t, plan);
+        w.Flush();
     }
 
     /// <summary>The guest-node half of the plan table and the plan's notes (shared with `hostmem libvirt`).</summary>

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Hostmem.Tests.Support;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -12,22 +12,7 @@ namespace Hostmem.LabTests;
 public class GeneratedLineQemuTests
 {
     /// <summary>Starts QEMU paused, asks `info numa` over QMP, quits. Null when QEMU refused the line.</summary>
-    static (string? InfoNuma, string Stderr) InfoNuma(string qemu, IEnumerable<string> args)
-    {
-        var psi = new ProcessStartInfo(qemu) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args.Concat(["-S", "-display", "none", "-accel", "tcg", "-nodefaults", "-qmp", "stdio"])) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.StandardInput.WriteLine("""{"execute":"qmp_capabilities"}""");
-        p.StandardInput.WriteLine("""{"execute":"human-monitor-command","arguments":{"command-line":"info numa"}}""");
-        p.StandardInput.WriteLine("""{"execute":"quit"}""");
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(); throw new TimeoutException($"{qemu} did not exit"); }
-        foreach (var line in stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            if (JsonNode.Parse(line) is JsonObject o && o["return"] is JsonValue v && v.TryGetValue(out string? text)) return (text, stderr.Result);
-        return (null, stderr.Result);
-    }
+    static (string? InfoNuma, string Stderr) InfoNuma(string qemu, IEnumerable<string> args) => QmpStdio.Human(qemu, args, "info numa");
 
     [Theory]
     [MemberData(nameof(PlannedGuests.CasesOnBothQemus), MemberType = typeof(PlannedGuests))]

@@ -1,6 +1,4 @@
 using Hostmem.Tests.Support;
-using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
 
 [assembly: Xunit.CollectionBehavior(DisableTestParallelization = true)]
@@ -19,16 +17,8 @@ public sealed record LabRun(int ExitCode, string StdOut, string StdErr, IReadOnl
 /// <summary>Locates the repository and the lab's prerequisites, and runs lab/run.</summary>
 public static class Lab
 {
-    public static readonly string RepoRoot = FindRepoRoot();
+    public static readonly string RepoRoot = Trees.RepoRoot;
     public static string RunScript => Path.Combine(RepoRoot, "lab", "run");
-
-    static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Hostmem.slnx")) && Directory.Exists(Path.Combine(dir.FullName, "lab")))
-                return dir.FullName;
-        throw new InvalidOperationException($"no Hostmem.slnx above {AppContext.BaseDirectory}");
-    }
 
     static readonly Lazy<string?> missing = new(FindMissing);
 
@@ -73,36 +63,11 @@ public static class Lab
         return new LabRun(code, stdout, stderr, results);
     }
 
-    public static (int Code, string StdOut, string StdErr) Exec(string file, IEnumerable<string> args, TimeSpan limit, string? cwd = null)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        if (cwd != null) psi.WorkingDirectory = cwd;
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
-        p.StandardInput.Close();
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (stdout) stdout.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        if (!p.WaitForExit(limit))
-        {
-            p.Kill(entireProcessTree: true);
-            p.WaitForExit();
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {limit}\n{stderr}");
-        }
-        p.WaitForExit();
-        return (p.ExitCode, stdout.ToString(), stderr.ToString());
-    }
+    public static (int Code, string StdOut, string StdErr) Exec(string file, IEnumerable<string> args, TimeSpan limit, string? cwd = null) =>
+        Tool.Run(file, args, limit, cwd);
 
     /// <summary>A fresh temporary folder, so a test never overwrites the committed fixtures.</summary>
-    public static string TempDir()
-    {
-        var d = Path.Combine(Path.GetTempPath(), "hostmem-lab-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(d);
-        return d;
-    }
+    public static string TempDir() => Scratch.Folder("hostmem-lab-");
 
     /// <summary>The entries of a .tar.gz (via tar, which the lab needs anyway).</summary>
     public static string[] TarList(string archive)

@@ -42,7 +42,7 @@ public partial class LibvirtGuestTests(ITestOutputHelper output)
 
         """;
 
-    static string Tree => Path.Combine(Lab.RepoRoot, "tests", "fixtures", "cxl-ram-genport.tar.gz");
+    static string Tree => Trees.Archive("cxl-ram-genport");
 
     [LabTheory]
     [InlineData("10.0")]

@@ -1,9 +1,11 @@
+using Hostmem.Tests.Support;
+
 namespace Hostmem.LabTests;
 
 /// <summary>A recorded host and a QEMU command line with host-mem-type=: what `hostmem plan` turns into a guest.</summary>
 public sealed record GuestCase(string Name, string Fixture, string Cpus, string[] Options, string[] Qemu)
 {
-    public string Tree => Path.Combine(Lab.RepoRoot, "tests", "fixtures", Fixture + ".tar.gz");
+    public string Tree => Trees.Archive(Fixture);
 
     public HostmemPlan Plan() => HostmemPlan.Run(Tree, Cpus, Options, Qemu);
 }

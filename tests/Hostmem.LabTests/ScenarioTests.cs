@@ -75,25 +75,4 @@ public class ScenarioTests
         Assert.False(File.Exists(Path.Combine(outDir, "hmat-equal.tar.gz")));
         Directory.Delete(outDir, true);
     }
-
-    public static TheoryData<string> AllScenarios()
-    {
-        var data = new TheoryData<string>();
-        foreach (var conf in Directory.GetFiles(Path.Combine(Lab.RepoRoot, "lab", "scenarios"), "*.conf").Order())
-            data.Add(Path.GetFileNameWithoutExtension(conf));
-        return data;
-    }
-
-    /// <summary>Every scenario boots and records a tree hwloc can read (HOSTMEM_LAB_ALL=1; several minutes).</summary>
-    [LabAllTheory]
-    [MemberData(nameof(AllScenarios))]
-    public void EveryScenario_RecordsATree(string scenario)
-    {
-        var outDir = Lab.TempDir();
-        var run = Lab.Run([scenario, "--out", outDir]);
-        Assert.True(run.ExitCode == 0, run.Describe());
-        Assert.True(File.Exists(Path.Combine(outDir, scenario + ".tar.gz")), run.Describe());
-        Assert.Equal("4", run.Result("node0.tier"));
-        Directory.Delete(outDir, true);
-    }
 }

@@ -52,6 +52,26 @@ public static class LintRules
         "reserve huge pages on the node first (echo N > /sys/devices/system/node/nodeX/hugepages/hugepages-SIZEkB/nr_hugepages), bind to a node that has them, or drop hugetlb=on",
         Depends, NeedsHost: true);
 
+    // ---- -m
+
+    public static readonly LintRule MemorySizeRounded = new("memory-size-rounded", Severity.Info,
+        "a RAM size (-m) that is not a multiple of 8 KiB",
+        "QEMU rounds -m up to 8 KiB, so the guest gets a little more than written, and guest nodes must add up to the rounded size",
+        "write -m as a multiple of 8 KiB (e.g. in MiB or GiB)",
+        Accepts);
+
+    public static readonly LintRule MemoryMaxmemBelowSize = new("memory-maxmem-below-size", E,
+        "-m maxmem= below the RAM size",
+        "maxmem= is the most memory the guest can ever have, the initial RAM included; QEMU refuses a smaller one",
+        "raise maxmem= to at least the RAM size (and above it to leave room for hotplug or virtio-mem), or drop it",
+        Rejects);
+
+    public static readonly LintRule MemorySlotsWithoutMaxmem = new("memory-slots-without-maxmem", E,
+        "-m slots= without room above the RAM size",
+        "slots= are for memory plugged later, which needs maxmem= above the initial RAM; QEMU refuses slots without it",
+        "add maxmem= above the RAM size (e.g. -m 4G,slots=2,maxmem=8G), or drop slots=",
+        Rejects);
+
     // ---- emulated CXL
 
     public static readonly LintRule CxlType3EmulatedRam = new("cxl-type3-emulated-ram", W,
@@ -325,6 +345,7 @@ public static class LintRules
     public static IReadOnlyList<LintRule> All { get; } =
     [
         CxlMemdevAlsoNumaNode, MemdevUsedTwice, MemdevNotFound, ObjectIdDuplicate, ObjectIdInvalid, HugetlbSizeUnaligned, HugetlbNoFreePages,
+        MemorySizeRounded, MemoryMaxmemBelowSize, MemorySlotsWithoutMaxmem,
         CxlType3EmulatedRam, CxlType3Kvm, CxlWithoutNuma, CxlHypervisorCpu, CxlOff, CxlNoWindow,
         HmatDisabled, HmatCpuNodeIncomplete, HmatCpuNodesDiffer, HmatNodeIncomplete, HmatLbZero, HmatLbZeroedByTable, HmatBandwidthUnaligned,
         HmatLbDuplicate, HmatLbUnencodable, HmatInitiatorNoCpus, HmatCacheWithoutLb, HmatTierOverflow,

@@ -8,7 +8,6 @@ namespace Hostmem.Lint;
 static class NumaChecks
 {
     /// <summary>QEMU's default RAM for x86 machines without -m.</summary>
-    const ulong DefaultRamBytes = 128UL << 20;
 
     public static void Run(LintContext c)
     {
@@ -141,12 +140,12 @@ static class NumaChecks
             else if (n.Mem is { } mem) total += QemuSize.ParseMemory(mem, n.Option.Argument.Display, "mem");
         }
         var m = c.Command.Memory();
-        ulong ram = m?.Size ?? DefaultRamBytes;
+        ulong ram = QemuRam.Bytes(c.Command); // rounded up to 8 KiB, as QEMU does
         if (total == ram) return;
         int? at = m?.Occurrences.LastOrDefault(o => o.Options.Get("size") is not null).Argument is null ? null
             : m!.Occurrences.Last(o => o.Options.Get("size") is not null).Index;
         c.Add(LintRules.NumaMemoryMismatch, at,
-            $"the guest nodes hold {Bytes.Format(total)}, and the RAM size is {Bytes.Format(ram)}{(m?.Size is null ? " (QEMU's default, no -m)" : "")}",
+            $"the guest nodes hold {Bytes.Format(total)}, and the RAM size is {Bytes.Format(ram)}{(m?.Size is null or 0 ? " (QEMU's default, no -m)" : m.Size != ram ? $" (-m {m.Size} bytes, rounded up to 8 KiB by QEMU)" : "")}",
             fix: $"make -m {QemuSize.FormatMemory(total)}, or resize the nodes' backends to add up to {Bytes.Format(ram)}",
             qemuSays: string.Create(CultureInfo.InvariantCulture, $"total memory for NUMA nodes (0x{total:x}) should equal RAM size (0x{ram:x})"));
     }

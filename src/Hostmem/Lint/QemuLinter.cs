@@ -24,6 +24,7 @@ public static class QemuLinter
         MemdevChecks.Run(context);
         ObjectChecks.Run(context);
         HugePageChecks.Run(context);
+        MemoryChecks.Run(context);
         CxlChecks.Run(context);
         NumaChecks.Run(context);
         HmatChecks.Run(context);

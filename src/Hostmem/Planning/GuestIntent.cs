@@ -18,6 +18,8 @@ public sealed record GuestIntent
     public bool? Hmat { get; init; }
     /// <summary>Notes from reading the intent (backends left without a node, and why).</summary>
     public IReadOnlyList<PlanNote> Notes { get; init; } = [];
+    /// <summary>cxl-type3 devices that get a CDAT, each with its generic port's node (the user's, or one added here).</summary>
+    public IReadOnlyList<Cxl.CxlDeviceIntent> CxlDevices { get; init; } = [];
 }
 
 /// <summary>The guest intent of a QEMU command line whose host-mem-type backends are placed.</summary>
@@ -27,19 +29,10 @@ public static class QemuGuestIntent
     public const string MainRamId = "hostmem-ram0";
     /// <summary>QEMU's MAX_NODES (include/sysemu/numa.h).</summary>
     public const int MaxNodes = 128;
-    /// <summary>QEMU's RAM without -m (x86).</summary>
-    public const ulong QemuDefaultRam = 128UL << 20;
-    /// <summary>QEMU rounds -m up to this (vl.c, QEMU_ALIGN_UP(sz, 8192)).</summary>
-    public const ulong RamAlign = 8192;
-
-    /// <summary>The next multiple of 8 KiB, or the one below where the next would pass 2^64.</summary>
-    static ulong AlignedNear(ulong size) => size > ulong.MaxValue - RamAlign ? size / RamAlign * RamAlign : Math.Max(RamAlign, (size + RamAlign - 1) / RamAlign * RamAlign);
-
-    /// <summary>Main RAM as QEMU takes it: -m's size, QEMU's default when there is none or it is 0.</summary>
-    public static ulong RamSize(QemuCommandLine command) => command.Memory()?.Size is { } s && s > 0 ? s : QemuDefaultRam;
 
     /// <summary>The intent, or null (with the reason in <paramref name="notes"/>) when the guest gets no NUMA from hostmem.</summary>
-    public static GuestIntent? Read(QemuCommandLine command, IReadOnlyList<BackendPlan> backends, IReadOnlyList<int> cpuNodes, List<PlanNote> notes)
+    public static GuestIntent? Read(QemuCommandLine command, IReadOnlyList<BackendPlan> backends, IReadOnlyList<int> cpuNodes, List<PlanNote> notes,
+        Cxl.CdatMode cdat = Cxl.CdatMode.Off)
     {
         var placed = backends.Where(b => b.HostNodes.Count > 0).ToList();
         if (placed.Count == 0) return null;
@@ -56,7 +49,8 @@ public static class QemuGuestIntent
             return null;
         }
         var candidates = Candidates(command, numa, machine, placed, notes);
-        if (candidates.Count == 0) return null;
+        var cxl = Cxl.CxlDeviceIntent.Read(command, placed, cdat, notes);
+        if (candidates.Count == 0 && cxl.Count == 0) return null;
 
         var nodes = new List<LayoutNode>();
         if (numa.Nodes.Count == 0)
@@ -66,7 +60,7 @@ public static class QemuGuestIntent
                 notes.Add(PlanNote.Info(NoteCodes.MachineMemoryBackend, "guest NUMA off: -machine memory-backend= with no -numa node; write -numa node,memdev= for it to get guest nodes"));
                 return null;
             }
-            ulong ram = RamSize(command);
+            ulong ram = QemuRam.Bytes(command);
             ulong cpus = VcpuCount(command);
             nodes.Add(new LayoutNode
             {
@@ -76,7 +70,7 @@ public static class QemuGuestIntent
         }
         else
         {
-            nodes.AddRange(UserNodes(command, numa, candidates, cpuNodes));
+            nodes.AddRange(UserNodes(command, numa, candidates, cxl, cpuNodes));
             if (!nodes.Any(n => n.HasCpus))
             {
                 notes.Add(PlanNote.Info(NoteCodes.NoCpuNode, "guest NUMA off: no -numa node names its CPUs (cpus= or -numa cpu), so the initiators are unknown; add cpus= to the node(s) with CPUs"));
@@ -87,15 +81,17 @@ public static class QemuGuestIntent
         foreach (var b in candidates.Where(b => !numa.Nodes.Any(n => n.MemDev == b.Id)))
         {
             // QEMU rounds -m up to 8 KiB, and node memory must add up to -m exactly.
-            if ((b.SizeBytes ?? 0) % RamAlign != 0)
+            if ((b.SizeBytes ?? 0) % QemuRam.Align != 0)
                 throw new UserError($"{b.Id}: size {b.SizeBytes} bytes is not a multiple of 8 KiB: it gets a guest node and -m grows by it, and QEMU rounds -m up to 8 KiB (then: total memory for NUMA nodes should equal RAM size)",
-                    $"make size= a multiple of 8 KiB (e.g. {Bytes.Format(AlignedNear(b.SizeBytes ?? 0))}), or run with --guest-numa off");
+                    $"make size= a multiple of 8 KiB (e.g. {Bytes.Format(Math.Max(QemuRam.Align, QemuRam.Rounded(b.SizeBytes ?? 0)))}), or run with --guest-numa off");
             nodes.Add(new LayoutNode
             {
                 Id = nodes.Max(n => n.Id) + 1, Backend = b.Id, HostNodes = b.HostNodes, Type = b.Type, SizeBytes = b.SizeBytes ?? 0, Author = Author.Hostmem,
                 Interleave = b.Interleave, Why = [$"CPU-less node for {b.Id} ({b.TypeName}), initiator node{initiator}"],
             });
         }
+        var ports = new Dictionary<string, int>(StringComparer.Ordinal); // host bridge -> the generic port node added for it
+        cxl = [.. cxl.Select(d => d.GenericPortNode is not null ? d : AddGenericPort(d, nodes, initiator, ports))];
         // QEMU's MAX_NODES; its own words, before hostmem writes a line it would refuse.
         if (nodes.Count > MaxNodes)
             throw new UserError($"guest NUMA: {nodes.Count} guest nodes (one per host-mem-type backend beside the line's own); QEMU: Max number of NUMA nodes reached: {MaxNodes}",
@@ -106,7 +102,23 @@ public static class QemuGuestIntent
             UserDistances = [.. numa.Distances.Select(d => new GuestDistance((int)d.Src, (int)d.Dst, (int)Math.Min(d.Val, int.MaxValue), Author.User))],
             UserHmat = [.. GuestTables.FromQemu(command).Hmat.Select(h => h with { Source = FiguresSource.UserEntries })],
             Hmat = machine.Hmat,
+            CxlDevices = cxl,
         };
+    }
+
+    /// <summary>A memoryless node for a cxl-type3 device's host bridge (its SRAT Generic Port), with the host memory's
+    /// figures: the guest's CXL driver adds them to the device's CDAT. Devices on one host bridge share it.</summary>
+    static Cxl.CxlDeviceIntent AddGenericPort(Cxl.CxlDeviceIntent d, List<LayoutNode> nodes, int initiator, Dictionary<string, int> ports)
+    {
+        if (ports.TryGetValue(d.HostBridge, out int shared)) return d with { GenericPortNode = shared, AddsGenericPort = false };
+        int id = nodes.Max(n => n.Id) + 1;
+        ports[d.HostBridge] = id;
+        nodes.Add(new LayoutNode
+        {
+            Id = id, HostNodes = d.Backend.HostNodes, Type = d.Backend.Type, SizeBytes = 0, Author = Author.Hostmem,
+            Why = [$"generic port of {d.HostBridge} for {d.Name} ({d.Backend.Id}, {d.Backend.Type?.Name()}): no memory of its own, initiator node{initiator}; the guest's CXL driver adds its figures to the device's CDAT"],
+        });
+        return d with { GenericPortNode = id, AddsGenericPort = true };
     }
 
     /// <summary>The vCPUs QEMU boots (and can hot-plug): -smp maxcpus, else its count; 1 without -smp.</summary>
@@ -132,12 +144,13 @@ public static class QemuGuestIntent
         return result;
     }
 
-    static IEnumerable<LayoutNode> UserNodes(QemuCommandLine command, NumaLayout numa, List<BackendPlan> candidates, IReadOnlyList<int> cpuNodes)
+    static IEnumerable<LayoutNode> UserNodes(QemuCommandLine command, NumaLayout numa, List<BackendPlan> candidates, IReadOnlyList<Cxl.CxlDeviceIntent> cxl, IReadOnlyList<int> cpuNodes)
     {
         var sizes = command.MemoryBackends().Where(b => b.Id is not null).GroupBy(b => b.Id!).ToDictionary(g => g.Key, g => g.First().Size, StringComparer.Ordinal);
         foreach (var n in numa.Nodes.OrderBy(n => n.Id))
         {
-            var plan = candidates.FirstOrDefault(b => b.Id == n.MemDev);
+            // A generic port node of a planned cxl-type3 device describes the memory behind that device.
+            var plan = candidates.FirstOrDefault(b => b.Id == n.MemDev) ?? (n.MemDev is null ? cxl.FirstOrDefault(d => d.GenericPortNode == n.Id)?.Backend : null);
             // Only CPUs the line places count: without any, the initiators are QEMU's guess, not the user's layout.
             bool cpus = n.Cpus.Count > 0 || numa.CpuOptions.Any(c => c.Node == (ulong)n.Id);
             ulong size = n.MemDev is { } md ? (sizes.TryGetValue(md, out var s) ? s ?? 0 : 0)

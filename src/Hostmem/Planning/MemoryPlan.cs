@@ -71,6 +71,10 @@ public sealed record PlanOptions(IReadOnlyList<int>? Cpus = null, string CpusSou
     public GuestNumaMode GuestNuma { get; init; } = GuestNumaMode.Off;
     /// <summary>--latency TYPE=NS: figures for a type the host has none for (used only with a bandwidth for the same type).</summary>
     public IReadOnlyDictionary<HostMemType, ulong> LatencyNs { get; init; } = new Dictionary<HostMemType, ulong>();
+    /// <summary>--cdat: CDAT tables for cxl-type3 devices whose memory hostmem places (auto), or none (off).</summary>
+    public Cxl.CdatMode Cdat { get; init; } = Cxl.CdatMode.Off;
+    /// <summary>--cdat-dir DIR: the tables' files (written by the CLI); null: a memfd QEMU inherits (/proc/self/fd/N).</summary>
+    public string? CdatDir { get; init; }
     /// <summary>--bandwidth TYPE=MBPS.</summary>
     public IReadOnlyDictionary<HostMemType, ulong> BandwidthMBps { get; init; } = new Dictionary<HostMemType, ulong>();
 }
@@ -135,6 +139,8 @@ public sealed record MemoryPlan
     public IReadOnlyList<FigureConflict> Conflicts => Layout.Conflicts;
     /// <summary>Plan-wide notes: what guest NUMA did or why it did not, what hostmem filled in, conflicts.</summary>
     public IReadOnlyList<PlanNote> Notes { get; init; } = [];
+    /// <summary>cxl-type3 devices given a CDAT, with the region figures and tier a Linux 6.12 guest will have.</summary>
+    public IReadOnlyList<Cxl.CxlDevicePlan> CxlDevices { get; init; } = [];
     /// <summary>The rewritten command line; every argument not planned is the input's, byte for byte. Null for a plan
     /// rendered as a libvirt domain.</summary>
     public QemuCommandLine? Command { get; init; }

@@ -38,6 +38,11 @@ public static class NoteCodes
     public const string TierOverflow = "tier-overflow";
     public const string ImplausibleLatency = "implausible-latency";
     public const string CrossSocketFigures = "cross-socket-figures";
+    // Emulated CXL (cxl-type3 CDAT).
+    public const string CxlOwnCdat = "cxl-own-cdat";
+    public const string CxlNotDirect = "cxl-not-direct";
+    public const string CxlNoFigures = "cxl-no-figures";
+    public const string CxlLinkLatency = "cxl-link-latency";
     // libvirt.
     public const string CellZeroAdded = "cell0-added";
     public const string MemoryGrown = "memory-grown";
@@ -51,7 +56,7 @@ public static class NoteCodes
     [
         NoNumaMachine, NodeWithoutId, NoCpuNode, MachineMemoryBackend, CxlDeviceBackend, MainRamBackend, DeviceBackend,
         RamGrown, HmatOff, FiguresFilled, FiguresClamped, NoReferenceFigures, UserFiguresDiffer, UserFiguresUnencodable,
-        TierOverflow, ImplausibleLatency, CrossSocketFigures, CellZeroAdded, MemoryGrown, OneDirectionLink, NoAcpi, NumatuneOutside,
+        TierOverflow, ImplausibleLatency, CrossSocketFigures, CxlOwnCdat, CxlNotDirect, CxlNoFigures, CxlLinkLatency, CellZeroAdded, MemoryGrown, OneDirectionLink, NoAcpi, NumatuneOutside,
         WeightedInterleaveProcess,
     ];
 }

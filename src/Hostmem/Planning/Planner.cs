@@ -60,17 +60,18 @@ public static class Planner
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(options);
         var notes = new List<PlanNote>();
-        if (options.GuestNuma != GuestNumaMode.Auto || QemuGuestIntent.Read(command, plans, cpuNodes, notes) is not { } intent)
+        if (options.GuestNuma != GuestNumaMode.Auto || QemuGuestIntent.Read(command, plans, cpuNodes, notes, options.Cdat) is not { } intent)
             return Result(plans, GuestLayout.None([]), [], null, notes, command, cpuNodes, options);
         var layout = GuestLayoutPlanner.Plan(host, intent, cpuNodes, options);
         notes.AddRange(layout.Notes);
         QemuLayoutWriter.Apply(command, layout, notes);
+        var cxl = Cxl.CxlDevicePlanner.Apply(command, layout, intent.CxlDevices, options, notes);
         var output = GuestTables.FromQemu(command);
         var guestNodes = GuestReport.Build(host.Host, layout, output, notes);
         // New -numa nodes go before the user's later options: the backends' positions are the output's.
         var positions = command.MemoryBackends().Where(m => m.Id is not null).GroupBy(m => m.Id!).ToDictionary(g => g.Key, g => g.First().Index, StringComparer.Ordinal);
         var placed = plans.Select(b => b with { ArgumentIndex = positions.GetValueOrDefault(b.Id, b.ArgumentIndex) }).ToList();
-        return Result(placed, layout, guestNodes, output, notes, command, cpuNodes, options);
+        return Result(placed, layout, guestNodes, output, notes, command, cpuNodes, options) with { CxlDevices = cxl };
     }
 
     static MemoryPlan Result(IReadOnlyList<BackendPlan> plans, GuestLayout layout, IReadOnlyList<GuestNodePlan> guestNodes, GuestTables? output,

@@ -47,7 +47,7 @@ public static class QemuLayoutWriter
             ulong cpus = QemuGuestIntent.VcpuCount(command);
             text += cpus == 1 ? ",cpus=0" : $",cpus=0-{cpus - 1}";
         }
-        text += $",memdev={EscapeValue(n.Backend!)}";
+        if (n.Backend is { } memdev) text += $",memdev={EscapeValue(memdev)}"; // a generic port's node has no memory
         if (n.Initiator is { } i) text += $",initiator={i}";
         return QemuArgument.Option("numa", text);
     }
@@ -69,10 +69,10 @@ public static class QemuLayoutWriter
     /// <summary>Node memory must add up to -m; the new CPU-less nodes' memory comes on top of main RAM.</summary>
     static void GrowRam(QemuCommandLine command, GuestLayout layout, List<QemuArgument> tail, List<PlanNote> notes)
     {
-        var newNodes = layout.Nodes.Where(n => n.Author == Author.Hostmem && !n.HasCpus).ToList();
+        var newNodes = layout.Nodes.Where(n => n.Author == Author.Hostmem && !n.HasCpus && n.SizeBytes > 0).ToList();
         if (newNodes.Count == 0) return;
         var mem = command.Memory();
-        ulong ram = QemuGuestIntent.RamSize(command);
+        ulong ram = QemuRam.Bytes(command);
         ulong added = 0, grown;
         try
         {

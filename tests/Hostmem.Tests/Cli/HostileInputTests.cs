@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hostmem.Tests.Libvirt;
 using Hostmem.Tests.Support;
 using Xunit;
@@ -12,36 +11,17 @@ namespace Hostmem.Tests.Cli;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class HostileInputTests
 {
-    static readonly string TwoSocket = Path.Combine(Trees.ProjectFixtures, "two-socket-cxl.tar.gz");
+    static readonly string TwoSocket = Trees.Archive("two-socket-cxl");
     static readonly string Hostmem = Path.Combine(AppContext.BaseDirectory, "hostmem");
 
-    static void Refused((int Code, string Out, string Err) r, string problem, string hint)
-    {
-        Assert.Equal(2, r.Code);
-        var lines = r.Err.TrimEnd('\n').Split('\n');
-        Assert.Equal(2, lines.Length);
-        Assert.StartsWith("hostmem: ", lines[0]);
-        Assert.Contains(problem, lines[0]);
-        Assert.StartsWith("hint: ", lines[1]);
-        Assert.Contains(hint, lines[1]);
-        Assert.DoesNotContain("   at ", r.Err);
-    }
+    static void Refused((int Code, string Out, string Err) r, string problem, string hint) => Refusal.Assert(r, problem, hint);
 
     /// <summary>Runs the binary from a shell, for redirections the test host cannot make (closed or full stdout).</summary>
     static (int Code, string Err) Shell(string script)
     {
-        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(script);
-        psi.Environment["H"] = Hostmem;
-        psi.Environment["F"] = TwoSocket;
-        psi.Environment["NO_COLOR"] = "1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var err = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(60_000));
-        _ = stdout.Result;
-        return (p.ExitCode, err);
+        var (code, _, err) = Tool.Run("/bin/sh", ["-c", script], TimeSpan.FromMinutes(1),
+            env: new Dictionary<string, string> { ["H"] = Hostmem, ["F"] = TwoSocket, ["NO_COLOR"] = "1" });
+        return (code, err);
     }
 
     [Fact]
@@ -76,9 +56,7 @@ public class HostileInputTests
         foreach (var path in new[] { meminfo, acpi })
         {
             File.Delete(path);
-            using var p = Process.Start("mkfifo", [path])!;
-            p.WaitForExit();
-            Assert.Equal(0, p.ExitCode);
+            Tool.Output("mkfifo", path);
         }
         var r = HostmemCli.Run("topology", "--check", "--sysfs", tree);
         Assert.Equal(1, r.Code); // --check: the unreadable files are warnings

@@ -15,7 +15,7 @@ public class InterruptCleanupTests
     public void A_signal_during_an_archive_read_leaves_no_unpacked_tree(int signal)
     {
         var tmp = Scratch.Folder("hostmem-interrupt-"); // hostmem's TMPDIR: its hostmem-tree-* folders land here alone
-        var archive = Path.Combine(Trees.ProjectFixtures, "two-socket-cxl.tar.gz");
+        var archive = Trees.Archive("two-socket-cxl");
         Process Start()
         {
             var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "hostmem")) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -6,7 +6,7 @@ namespace Hostmem.Tests.Cli;
 /// <summary>Output that grows with hostile input: an error quoting a 120 KB argument, a warning for each of 130 nodes.</summary>
 public class LongOutputTests
 {
-    static readonly string TwoSocket = Path.Combine(Trees.ProjectFixtures, "two-socket-cxl.tar.gz");
+    static readonly string TwoSocket = Trees.Archive("two-socket-cxl");
 
     [Fact]
     public void An_error_line_shows_a_huge_argument_by_its_start_and_length()

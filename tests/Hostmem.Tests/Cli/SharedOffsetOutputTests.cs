@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hostmem.Tests.Support;
 using Xunit;
 
@@ -10,23 +9,17 @@ namespace Hostmem.Tests.Cli;
 /// </summary>
 public class SharedOffsetOutputTests
 {
-    static readonly string TwoSocket = Path.Combine(Trees.ProjectFixtures, "two-socket-cxl.tar.gz");
+    static readonly string TwoSocket = Trees.Archive("two-socket-cxl");
     const string Line = "qemu-system-x86_64 -m 2G -object memory-backend-ram,id=m1,size=64M,host-mem-type=cxl-ram";
 
     static string ShellInto(string script)
     {
         var file = Path.Combine(Scratch.Folder("hostmem-output-"), "out.txt");
-        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardError = true };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(script);
-        psi.Environment["H"] = Path.Combine(AppContext.BaseDirectory, "hostmem");
-        psi.Environment["F"] = TwoSocket;
-        psi.Environment["O"] = file;
-        psi.Environment["NO_COLOR"] = "1";
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(60_000));
-        Assert.True(p.ExitCode == 0, err);
+        var (code, _, err) = Tool.Run("/bin/sh", ["-c", script], TimeSpan.FromMinutes(1), env: new Dictionary<string, string>
+        {
+            ["H"] = Path.Combine(AppContext.BaseDirectory, "hostmem"), ["F"] = TwoSocket, ["O"] = file, ["NO_COLOR"] = "1",
+        });
+        Assert.True(code == 0, err);
         return File.ReadAllText(file);
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Hostmem.Classification;
 using Hostmem.Discovery;
@@ -92,15 +91,9 @@ public partial class HwlocComparisonTests
 
     private static Dictionary<int, (string? Subtype, int? Tier)> RunHwloc(string tree)
     {
-        var psi = new ProcessStartInfo("lstopo-no-graphics") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-v", "-" }) psi.ArgumentList.Add(a);
-        psi.Environment["HWLOC_COMPONENTS"] = "linux,stop";
-        psi.Environment["HWLOC_FSROOT"] = tree;
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"lstopo failed on {tree}: {err.Result}");
+        var (code, output, err) = Tool.Run("lstopo-no-graphics", ["-v", "-"],
+            env: new Dictionary<string, string> { ["HWLOC_COMPONENTS"] = "linux,stop", ["HWLOC_FSROOT"] = tree });
+        Assert.True(code == 0, $"lstopo failed on {tree}: {err}");
         var nodes = new Dictionary<int, (string?, int?)>();
         foreach (Match m in NumaLine().Matches(output))
         {

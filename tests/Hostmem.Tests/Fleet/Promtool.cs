@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Hostmem.Tests.Support;
 using Xunit;
 
 namespace Hostmem.Tests.Fleet;
@@ -9,15 +9,7 @@ public static class Promtool
     /// <summary>promtool's exit code and everything it said; 0 and nothing said is clean.</summary>
     public static (int Code, string Said) CheckMetrics(string exposition)
     {
-        var psi = new ProcessStartInfo("promtool") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("check");
-        psi.ArgumentList.Add("metrics");
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardInput.Write(exposition);
-        p.StandardInput.Close();
-        Assert.True(p.WaitForExit(60_000), "promtool did not finish");
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        var (code, stdout, stderr) = Tool.Run("promtool", ["check", "metrics"], stdin: exposition);
+        return (code, stdout + stderr);
     }
 }

@@ -11,7 +11,7 @@ namespace Hostmem.Tests.Libvirt;
 public sealed partial class InPlaceSafetyTests : IDisposable
 {
     readonly string dir = Scratch.Folder("hostmem-inplace-");
-    static readonly string Genport = Path.Combine(Trees.ProjectFixtures, "cxl-ram-genport.tar.gz");
+    static readonly string Genport = Trees.Archive("cxl-ram-genport");
     const UnixFileMode UserOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
@@ -93,16 +93,49 @@ public sealed partial class InPlaceSafetyTests : IDisposable
     public void Two_runs_at_once_on_one_file_lose_neither_update()
     {
         // Before: both read the original, both wrote: the file had one of the two cells, and both said "updated".
-        for (int round = 0; round < 8; round++)
+        // util-linux flock holds the file's lock until both runs say they wait for it, so the race happens every round
+        // instead of when the scheduler allows; then both take their turn.
+        for (int round = 0; round < 3; round++)
         {
-            string vm = Path.Combine(dir, $"vm{round}.xml");
+            string vm = Path.Combine(dir, $"vm{round}.xml"), held = vm + ".held", release = vm + ".release";
             File.WriteAllText(vm, ThreeCells);
-            using var one = Start("libvirt", "apply", "--in-place", "--sysfs", Genport, "--cell", "1=cxl-ram:64MiB", vm);
-            using var two = Start("libvirt", "apply", "--in-place", "--sysfs", Genport, "--cell", "2=cxl-ram:64MiB", vm);
-            Assert.True(one.WaitForExit(120_000) && two.WaitForExit(120_000));
+            using var holder = Process.Start("flock", [vm, "-c", $"touch '{held}'; while [ ! -e '{release}' ]; do sleep 0.05; done"])!;
+            Until(() => File.Exists(held), () => "flock did not take the lock");
+            var said = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            using var one = StartSaying(said, "libvirt", "apply", "--in-place", "--sysfs", Genport, "--cell", "1=cxl-ram:64MiB", vm);
+            using var two = StartSaying(said, "libvirt", "apply", "--in-place", "--sysfs", Genport, "--cell", "2=cxl-ram:64MiB", vm);
+            Until(() => said.Count(l => l.Contains(" is locked by another process", StringComparison.Ordinal)) == 2,
+                () => $"the two runs did not both say they wait for the lock:\n{string.Join('\n', said)}");
+            // Nobody wrote while the lock was held (read with cat: .NET's own open takes a shared flock, which waits too).
+            Assert.Equal(ThreeCells, Tool.Output("cat", vm));
+            File.WriteAllText(release, "");
+            Assert.True(one.WaitForExit(120_000) && two.WaitForExit(120_000) && holder.WaitForExit(60_000));
             Assert.Equal((0, 0), (one.ExitCode, two.ExitCode));
             var cells = CellIntent().Matches(File.ReadAllText(vm)).Select(m => m.Groups[1].Value).Order();
             Assert.Equal(["1", "2"], cells);
+        }
+    }
+
+    /// <summary>Starts hostmem with every stderr line going to <paramref name="said"/>.</summary>
+    static Process StartSaying(System.Collections.Concurrent.ConcurrentQueue<string> said, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "hostmem")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = new Process { StartInfo = psi };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) said.Enqueue(e.Data); };
+        p.Start();
+        p.StandardOutput.ReadToEndAsync();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    static void Until(Func<bool> condition, Func<string> failure)
+    {
+        var until = DateTime.UtcNow.AddSeconds(90);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until) Assert.Fail(failure());
+            Thread.Sleep(1);
         }
     }
 

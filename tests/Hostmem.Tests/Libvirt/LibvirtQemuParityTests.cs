@@ -14,7 +14,7 @@ namespace Hostmem.Tests.Libvirt;
 /// </summary>
 public class LibvirtQemuParityTests(ITestOutputHelper output)
 {
-    static string Fixture(string name) => Path.Combine(Trees.ProjectFixtures, name + ".tar.gz");
+    static string Fixture(string name) => Trees.Archive(name);
 
     /// <summary>What the guest gets, whoever wrote the command line.</summary>
     sealed record Guest(ulong MemoryBytes, bool Hmat, IReadOnlyList<string> Nodes, IReadOnlyList<string> Distances, IReadOnlyList<string> HmatEntries);
@@ -116,6 +116,6 @@ public class LibvirtQemuParityTests(ITestOutputHelper output)
     public void Shell_words_are_split_as_sh_does()
     {
         Assert.Equal(["LC_ALL=C", "/usr/bin/qemu", "-object", """{"qom-type":"x","id":"a b"}""", "-name", "it's", "a\"b"],
-            LibvirtQemuDriver.ShellWords("""LC_ALL=C /usr/bin/qemu -object '{"qom-type":"x","id":"a b"}' -name 'it'\''s' "a\"b" """));
+            ShellWords.Split("""LC_ALL=C /usr/bin/qemu -object '{"qom-type":"x","id":"a b"}' -name 'it'\''s' "a\"b" """));
     }
 }

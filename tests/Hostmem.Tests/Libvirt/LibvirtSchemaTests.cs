@@ -85,14 +85,5 @@ public class LibvirtSchemaTests
         Assert.NotEqual(0, Run("xmllint", "--noout", "--relaxng", Path.Combine(Schemas90.Value, "domain.rng"), path).Code);
     }
 
-    static (int Code, string Out, string Err) Run(string program, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        string stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr);
-    }
+    static (int Code, string Out, string Err) Run(string program, params string[] args) => Tool.Run(program, args);
 }

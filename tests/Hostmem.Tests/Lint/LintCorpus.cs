@@ -97,19 +97,8 @@ public static class LintCorpus
     /// fallback), asks it to quit over QMP: whether it started, and what it said on stderr.</summary>
     public static (bool Started, string Stderr) RunQemu(IReadOnlyList<string> argv)
     {
-        var args = argv.Skip(1).ToList();
-        bool kvm = args.Contains("-enable-kvm");
-        if (!kvm) args.AddRange(["-accel", "tcg"]); // after any -accel kvm: the fallback where there is no KVM
-        args.AddRange(["-S", "-display", "none", "-nodefaults", "-qmp", "stdio"]);
-        var psi = new ProcessStartInfo(Hostmem.Tests.Qemu.QemuFactAttribute.Binary) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.StandardInput.WriteLine("{\"execute\":\"qmp_capabilities\"}");
-        p.StandardInput.WriteLine("{\"execute\":\"quit\"}");
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(); throw new TimeoutException("qemu did not exit"); }
-        return (p.ExitCode == 0 && stdout.Result.Contains("\"return\"", StringComparison.Ordinal), stderr.Result);
+        // The launcher adds -accel tcg after the line's own: after any -accel kvm it is the fallback where there is no KVM.
+        var (code, answered, _, stderr) = QmpStdio.Ask(Hostmem.Tests.Qemu.QemuFactAttribute.Binary, argv.Skip(1));
+        return (code == 0 && answered, stderr);
     }
 }

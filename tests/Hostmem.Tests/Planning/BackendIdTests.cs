@@ -7,7 +7,7 @@ namespace Hostmem.Tests.Planning;
 /// come from qemu-system-x86_64 10.0.2 (object-id-invalid.qemu and object-id-duplicate.qemu in the lint corpus run them).</summary>
 public class BackendIdTests
 {
-    static readonly string TwoSocket = Path.Combine(Trees.ProjectFixtures, "two-socket-cxl.tar.gz");
+    static readonly string TwoSocket = Trees.Archive("two-socket-cxl");
 
     [Fact]
     public void Two_backends_with_one_id_are_refused_not_planned_as_two_nodes()

@@ -42,15 +42,20 @@ public class DevdaxClaimTests
     {
         var tree = Trees.CopyOf(Trees.Project("cxl-devdax")); // one folder for both: the host they share
         var work = Scratch.Folder("hostmem-devdax-race-");
-        // Stands in for QEMU: records the line it got and runs a while, holding what hostmem handed it across exec.
+        // Stands in for QEMU: records the line it got and holds what hostmem handed it across exec until the test lets it go
+        // (a fixed sleep was not enough: under load the second hostmem sometimes started after the first QEMU had ended).
         var fakeQemu = Path.Combine(work, "qemu-system-x86_64");
-        File.WriteAllText(fakeQemu, "#!/bin/sh\necho \"$@\" > \"$OUT/started.$$\"\nsleep 2\n");
+        File.WriteAllText(fakeQemu, "#!/bin/sh\necho \"$@\" > \"$OUT/started.$$\"\nn=0; while [ ! -e \"$OUT/release\" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done\n");
         File.SetUnixFileMode(fakeQemu, (UnixFileMode)0b111_101_101);
 
         for (int round = 0; round < 5; round++)
         {
             var outDir = Directory.CreateDirectory(Path.Combine(work, $"round{round}")).FullName;
             var runs = Enumerable.Range(0, 2).Select(_ => Start(tree, fakeQemu, outDir)).ToList();
+            // The refused run ends by itself while the other holds the device; then the holder is let go.
+            var until = DateTime.UtcNow.AddSeconds(60);
+            while (!runs.Any(r => r.HasExited) && DateTime.UtcNow < until) Thread.Sleep(50);
+            File.WriteAllText(Path.Combine(outDir, "release"), "");
             foreach (var r in runs) Assert.True(r.WaitForExit(60_000));
             var started = Directory.GetFiles(outDir, "started.*").Select(File.ReadAllText).ToList();
             Assert.Single(started); // before: both started, both with mem-path=/dev/dax0.0

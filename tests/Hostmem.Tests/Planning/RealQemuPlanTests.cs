@@ -142,14 +142,10 @@ public class RealQemuPlanTests
     [Fact]
     public void Bad_input_exits_2_with_one_line_and_a_hint_and_qemu_is_not_started()
     {
-        var psi = new ProcessStartInfo(HostmemApphost) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["qemu", "--", QemuBinaries.Qemu10, .. Paused, "-object", "memory-backend-ram,id=m,size=32M,host-mem-type=cxl-ram,host-nodes=0"])
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEnd();
-        var lines = p.StandardError.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(p.WaitForExit(30_000));
-        Assert.Equal(2, p.ExitCode);
+        var (code, stdout, stderr) = Tool.Run(HostmemApphost,
+            ["qemu", "--", QemuBinaries.Qemu10, .. Paused, "-object", "memory-backend-ram,id=m,size=32M,host-mem-type=cxl-ram,host-nodes=0"]);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, code);
         Assert.Equal("", stdout); // QEMU would have printed its QMP greeting
         Assert.Equal(2, lines.Length);
         Assert.StartsWith("hostmem: memory-backend-ram 'm': 'host-mem-type=' and 'host-nodes='/'policy=' are incompatible", lines[0]);
@@ -159,13 +155,7 @@ public class RealQemuPlanTests
     [Fact]
     public void Qemus_exit_status_is_the_users()
     {
-        var psi = new ProcessStartInfo(HostmemApphost) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "qemu", "--", "sh", "-c", "exit 7", "-object", "memory-backend-ram,id=m,size=1M,host-mem-type=dram" })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.StandardOutput.ReadToEnd();
-        p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(30_000));
-        Assert.Equal(7, p.ExitCode);
+        var (code, _, _) = Tool.Run(HostmemApphost, ["qemu", "--", "sh", "-c", "exit 7", "-object", "memory-backend-ram,id=m,size=1M,host-mem-type=dram"]);
+        Assert.Equal(7, code);
     }
 }

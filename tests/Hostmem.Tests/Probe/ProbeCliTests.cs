@@ -25,14 +25,7 @@ public class ProbeCliTests
     [InlineData("--format xml", "Argument 'xml' not recognized")]
     public void Bad_input_is_one_line_a_hint_and_exit_2(string args, string expected)
     {
-        var (code, stdout, stderr) = HostmemCli.Run(["probe", .. args.Split(' ')]);
-        Assert.Equal(2, code);
-        Assert.Equal("", stdout);
-        var lines = stderr.TrimEnd().Split('\n');
-        Assert.Equal(2, lines.Length);
-        Assert.StartsWith("hostmem: ", lines[0]);
-        Assert.Contains(expected, lines[0]);
-        Assert.StartsWith("hint: ", lines[1]);
+        Refusal.Assert(HostmemCli.Run(["probe", .. args.Split(' ')]), expected);
     }
 
     [Fact]
@@ -103,7 +96,7 @@ public class ProbeCliTests
     [Fact]
     public void Topology_without_figures_has_no_measured_key()
     {
-        var (_, stdout, _) = HostmemCli.Run("topology", "--sysfs", Path.Combine(Trees.ProjectFixtures, "two-socket-cxl.tar.gz"), "--format", "json");
+        var (_, stdout, _) = HostmemCli.Run("topology", "--sysfs", Trees.Archive("two-socket-cxl"), "--format", "json");
         using var doc = JsonDocument.Parse(stdout);
         Assert.False(doc.RootElement.TryGetProperty("measured", out _));
     }
@@ -113,12 +106,12 @@ public class ProbeCliTests
     {
         // The hand-written file belongs to two-socket-cxl (nodes 0-3); cxl-ram-kmem has nodes 0-1.
         var file = Path.Combine(Trees.RepoRoot, "tests", "Hostmem.Tests", "Probe", "data", "two-socket-cxl.probe.json");
-        var (code, stdout, stderr) = HostmemCli.Run("topology", "--sysfs", Path.Combine(Trees.ProjectFixtures, "cxl-ram-kmem.tar.gz"), "--figures", file);
+        var (code, stdout, stderr) = HostmemCli.Run("topology", "--sysfs", Trees.Archive("cxl-ram-kmem"), "--figures", file);
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
         Assert.Contains("which this host lacks", stderr);
 
-        var (ok, table, _) = HostmemCli.Run("topology", "--sysfs", Path.Combine(Trees.ProjectFixtures, "two-socket-cxl.tar.gz"), "--figures", file);
+        var (ok, table, _) = HostmemCli.Run("topology", "--sysfs", Trees.Archive("two-socket-cxl"), "--figures", file);
         Assert.True(ok is 0 or 1);
         // two-socket-cxl's firmware (tests/fixtures/INDEX.md): node0 -> node0 100 ns, 262100 MB/s; node2 (CXL, figures
         // from a generic port, no initiator link) 17350 ns, 16000 MB/s. The file says 117.4 and 269.6 ns: the picosecond

@@ -203,30 +203,6 @@ public class PropertyTests(ITestOutputHelper output)
     [Fact]
     public void Shell_quoting_round_trips()
     {
-        Gen.String.Array[1, 5].Sample(words => Unquote(ShellQuote.Join(words)).SequenceEqual(words), iter: Iter);
-    }
-
-    /// <summary>A POSIX sh word splitter for the subset ShellQuote produces: bare words and '...' runs.</summary>
-    static List<string> Unquote(string line)
-    {
-        var words = new List<string>();
-        var cur = new StringBuilder();
-        bool inWord = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (c == '\'')
-            {
-                inWord = true;
-                int end = line.IndexOf('\'', i + 1);
-                cur.Append(line, i + 1, end - i - 1);
-                i = end;
-            }
-            else if (c == '\\') { inWord = true; cur.Append(line[++i]); }
-            else if (c == ' ') { if (inWord) { words.Add(cur.ToString()); cur.Clear(); inWord = false; } }
-            else { inWord = true; cur.Append(c); }
-        }
-        if (inWord) words.Add(cur.ToString());
-        return words;
+        Gen.String.Array[1, 5].Sample(words => ShellWords.Split(ShellQuote.Join(words)).SequenceEqual(words), iter: Iter);
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Xunit;
 
 namespace Hostmem.Tests.Support;
@@ -26,7 +24,7 @@ public static class LibvirtQemuDriver
         : null;
 
     /// <summary>virsh domxml-to-native qemu-argv, as argv (its environment assignments dropped).</summary>
-    public static string[] ToNative(string domainXml, string hostTree) => ShellWords(Virsh(hostTree, $"domxml-to-native qemu-argv {Quote(domainXml)}"))
+    public static string[] ToNative(string domainXml, string hostTree) => ShellWords.Split(Virsh(hostTree, $"domxml-to-native qemu-argv {Quote(domainXml)}"))
         .SkipWhile(w => w.Contains('=', StringComparison.Ordinal) && !w.StartsWith('-')).ToArray();
 
     /// <summary>Defines the domain in the embedded driver and dumps it back: libvirt's own formatting of the XML.</summary>
@@ -48,62 +46,9 @@ public static class LibvirtQemuDriver
                 "sh", nodes, Root.Value, commands);
     }
 
-    static string RunChecked(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        string stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(120_000), $"{file} did not finish");
-        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: exit {p.ExitCode}: {stderr}");
-        return stdout.Result;
-    }
+    static string RunChecked(string file, params string[] args) => Tool.Output(file, args);
 
     static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
-    /// <summary>Splits a POSIX shell command line (what domxml-to-native prints) into words.</summary>
-    public static IReadOnlyList<string> ShellWords(string line)
-    {
-        var words = new List<string>();
-        var word = new StringBuilder();
-        bool inWord = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (c == '\'')
-            {
-                int end = line.IndexOf('\'', i + 1);
-                word.Append(line, i + 1, end - i - 1);
-                i = end;
-                inWord = true;
-            }
-            else if (c == '"')
-            {
-                for (i++; line[i] != '"'; i++) word.Append(line[i] == '\\' && "\"\\$`".Contains(line[i + 1], StringComparison.Ordinal) ? line[++i] : line[i]);
-                inWord = true;
-            }
-            else if (c == '\\' && i + 1 < line.Length)
-            {
-                if (line[i + 1] != '\n') word.Append(line[i + 1]);
-                i++;
-                inWord = true;
-            }
-            else if (char.IsWhiteSpace(c))
-            {
-                if (inWord) words.Add(word.ToString());
-                word.Clear();
-                inWord = false;
-            }
-            else
-            {
-                word.Append(c);
-                inWord = true;
-            }
-        }
-        if (inWord) words.Add(word.ToString());
-        return words;
-    }
 }
 
 /// <summary>A test that runs libvirt's QEMU driver (see <see cref="LibvirtQemuDriver"/>): skipped with the reason when it cannot.</summary>

@@ -2,8 +2,10 @@ using System.Text;
 
 namespace Hostmem.Tests.Support;
 
-/// <summary>Splits a command line as POSIX sh would for the plain cases the corpus uses: blanks separate words,
-/// backslash-newline joins lines, '...' is literal, "..." keeps blanks (no expansion: ${X} stays as written).</summary>
+/// <summary>The one shell-word splitter of the tests: splits a command line as POSIX sh would for the plain cases the
+/// corpus, virsh domxml-to-native and hostmem's own quoting produce: blanks separate words, backslash quotes the next
+/// character and backslash-newline joins lines, '...' is literal, "..." keeps blanks and takes backslash before " \ $ `
+/// (no expansion: ${X} stays as written).</summary>
 public static class ShellWords
 {
     public static IReadOnlyList<string> Split(string text)
@@ -30,13 +32,19 @@ public static class ShellWords
             }
             else if (ch == '"')
             {
-                int end = text.IndexOf('"', i + 1);
-                if (end < 0) throw new FormatException("unterminated \"");
-                word.Append(text, i + 1, end - i - 1);
-                i = end;
+                for (i++; ; i++)
+                {
+                    if (i >= text.Length) throw new FormatException("unterminated \"");
+                    if (text[i] == '"') break;
+                    if (text[i] == '\\' && i + 1 < text.Length && "\"\\$`\n".Contains(text[i + 1], StringComparison.Ordinal))
+                    {
+                        if (text[++i] != '\n') word.Append(text[i]);
+                    }
+                    else word.Append(text[i]);
+                }
                 inWord = true;
             }
-            else if (char.IsWhiteSpace(ch))
+            else if (ch is ' ' or '\t' or '\n') // sh splits on IFS: space, tab, newline only
             {
                 if (inWord) words.Add(word.ToString());
                 word.Clear();

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace Hostmem.Tests.Support;
 
@@ -16,11 +15,14 @@ public static class Trees
     public static string SharedFixtures => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
     public static string ProjectFixtures => Path.Combine(RepoRoot, "tests", "fixtures");
 
-    public static string Project(string name) => Unpack(Path.Combine(ProjectFixtures, name + ".tar.gz"));
+    public static string Project(string name) => Unpack(Archive(name));
     public static string Sample(string name) => Unpack(Path.Combine(SharedFixtures, "samples", name + ".tar.gz"));
     public static string Hwloc(string name) => Unpack(Path.Combine(SharedFixtures, "hwloc", name + ".tar.bz2"));
 
-    public static bool HasProject(string name) => File.Exists(Path.Combine(ProjectFixtures, name + ".tar.gz"));
+    /// <summary>A recorded tree's archive, as users pass it to --sysfs (tests/fixtures/NAME.tar.gz).</summary>
+    public static string Archive(string name) => Path.Combine(ProjectFixtures, name + ".tar.gz");
+
+    public static bool HasProject(string name) => File.Exists(Archive(name));
     public static bool HasShared(string sub) => Directory.Exists(Path.Combine(SharedFixtures, sub));
 
     public static IEnumerable<string> ProjectFixtureNames() =>
@@ -48,19 +50,9 @@ public static class Trees
         return dest;
     });
 
-    public static string Run(string file, params string[] args) => RunIn(null, file, args);
+    public static string Run(string file, params string[] args) => Tool.Output(file, args);
 
-    public static string RunIn(string? workingDirectory, string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({p.ExitCode}): {stderr}");
-        return stdout.Result;
-    }
+    public static string RunIn(string? workingDirectory, string file, params string[] args) => Tool.OutputIn(workingDirectory, file, args);
 
     private static string FindRepoRoot()
     {
