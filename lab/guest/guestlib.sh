@@ -191,7 +191,8 @@ capture() {
   rm -rf $T; mkdir -p $T/meta $T/proc/self
   : > /tmp/capture-roots.txt; : > /tmp/skipped.txt; : > $CPERR
   for r in /sys/devices/system/node /sys/devices/system/cpu /sys/devices/system/memory \
-           /sys/devices/virtual/memory_tiering /sys/bus/cxl /sys/bus/dax /sys/bus/nd /sys/kernel/mm/hugepages; do
+           /sys/devices/virtual/memory_tiering /sys/bus/cxl /sys/bus/dax /sys/bus/nd /sys/kernel/mm/hugepages \
+           /sys/kernel/mm/mempolicy; do
     _cp_tree $r
   done
   for tb in CEDT HMAT SRAT SLIT NFIT; do _cp_tree /sys/firmware/acpi/tables/$tb; done
@@ -227,7 +228,7 @@ capture() {
   cp $ACTIONS $T/meta/actions.txt
   cp /tmp/capture-roots.txt $T/meta/capture-roots.txt
   { echo "# deliberately not captured"; echo "/sys/devices/pci* (except the folders above CXL/ND devices, files only)";
-    echo "/sys/module, /sys/class (except dmi), /sys/kernel (except mm/hugepages), /sys/firmware (except the ACPI tables CEDT HMAT SRAT SLIT NFIT)";
+    echo "/sys/module, /sys/class (except dmi), /sys/kernel (except mm/hugepages and mm/mempolicy), /sys/firmware (except the ACPI tables CEDT HMAT SRAT SLIT NFIT)";
     echo "/proc/<pid> (except self/status, self/cgroup, self/cpuset)"; echo "# PCI BARs and ROMs above captured devices:";
     cat /tmp/skipped.txt; } > $T/meta/skipped.txt
   ls -l /dev/dax* /dev/pmem* 2>/dev/null > $T/meta/dev-nodes.txt || true

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Hostmem.Planning;
 
 namespace Hostmem.Cli;
 
@@ -37,7 +38,8 @@ internal static partial class NativeExec
         return null;
     }
 
-    public static UserError Exec(IReadOnlyList<string> argv)
+    /// <param name="policy">A memory policy to set on this thread just before execve (weighted interleave), or null.</param>
+    public static UserError Exec(IReadOnlyList<string> argv, TaskMemoryPolicy? policy = null)
     {
         var file = Resolve(argv[0]);
         if (file is null)
@@ -51,6 +53,8 @@ internal static partial class NativeExec
         // QEMU should start as a shell would start it: the .NET runtime ignores SIGPIPE and may block signals in this thread.
         Signal(SigPipe, IntPtr.Zero);
         SigProcMask(SigSetMask, new byte[128], IntPtr.Zero);
+        // Same thread as the execve below: the policy is the task's, and only this thread survives the exec.
+        if (policy is not null) ProcessMemPolicy.Set(policy);
         Execve(path, words, Environ());
         int errno = Marshal.GetLastPInvokeError();
         if (Directory.Exists(file))

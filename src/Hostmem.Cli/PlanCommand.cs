@@ -44,7 +44,8 @@ public static class PlanCommand
     }
 
     public static PlanJson ToJson(MemoryPlan plan, IEnumerable<PlanNote>? moreNotes = null) => new(
-        [.. plan.Backends.Select(b => new BackendJson(b.Id, b.Type?.Name(), b.HostNodes, b.Policy?.Name(), b.Rule.Name(), b.Devdax?.DevicePath, b.SizeBytes))],
+        [.. plan.Backends.Select(b => new BackendJson(b.Id, b.Type is null && b.Types.Count == 0 ? null : b.TypeName, b.HostNodes, b.Policy?.Name(), b.Rule.Name(), b.Devdax?.DevicePath, b.SizeBytes,
+            [.. b.Interleave.Select(s => new InterleaveShareJson(s.Node, s.Type.Name(), s.Weight, Math.Round(s.Share * 100, 2), s.ExpectedBytes))]))],
         [.. plan.GuestNodes.Select(n => new GuestNodeJson(n.GuestNode, n.Backend, n.HostNodes, n.Type?.Name(), n.HasCpus, n.SizeBytes,
             n.ReadLatencyNs, n.WriteLatencyNs, n.ReadBandwidthMBps, n.WriteBandwidthMBps, n.FiguresFromName, n.PredictedTier, n.TierOverflow, n.Why, n.PlugDevice, n.PlugBytes))],
         [.. plan.Hmat.Select(h => new HmatEntryJson(h.Initiator, h.Target, h.DataType.QemuName(), h.IsLatency ? h.Value : null, h.IsLatency ? null : h.Value, h.Source.Name()))],
@@ -52,6 +53,7 @@ public static class PlanCommand
         [.. plan.Notes.Concat(moreNotes ?? []).Select(n => new NoteJson(n.Severity == NoteSeverity.Warning ? "warning" : "info", n.Code, n.Text))],
         plan.ToArgv())
     {
+        TaskPolicy = plan.TaskPolicy is { } t ? new TaskPolicyJson("weighted-interleave", t.Nodes, t.Backends) : null,
         CxlDevices = CxlDeviceOutput.Json(plan),
     };
 
@@ -61,7 +63,14 @@ public static class PlanCommand
     static uint? Nz(uint v) => v == 0 ? null : v;
 }
 
-public sealed record BackendJson(string Id, string? Type, IReadOnlyList<int> HostNodes, string? Policy, string Rule, string? MemPath, ulong? SizeBytes);
+/// <param name="Interleave">Weighted interleave: each host node's kernel weight and expected part (empty otherwise).</param>
+public sealed record BackendJson(string Id, string? Type, IReadOnlyList<int> HostNodes, string? Policy, string Rule, string? MemPath, ulong? SizeBytes,
+    IReadOnlyList<InterleaveShareJson> Interleave);
+
+public sealed record InterleaveShareJson(int Node, string Type, int Weight, double Percent, ulong ExpectedBytes);
+
+/// <summary>The policy hostmem sets on itself before it execs QEMU (set_mempolicy), and the backends that follow it.</summary>
+public sealed record TaskPolicyJson(string Mode, IReadOnlyList<int> Nodes, IReadOnlyList<string> Backends);
 
 public sealed record GuestNodeJson(int GuestNode, string? Backend, IReadOnlyList<int> HostNodes, string? Type, bool HasCpus, ulong SizeBytes,
     uint? ReadLatencyNs, uint? WriteLatencyNs, uint? ReadBandwidthMbps, uint? WriteBandwidthMbps, string FiguresFrom, uint? PredictedTier,
@@ -79,6 +88,8 @@ public sealed record NoteJson(string Severity, string Code, string Text);
 public sealed record PlanJson(IReadOnlyList<BackendJson> Backends, IReadOnlyList<GuestNodeJson> GuestNodes, IReadOnlyList<HmatEntryJson> Hmat,
     IReadOnlyList<ConflictJson> Conflicts, IReadOnlyList<NoteJson> Notes, string[] Argv)
 {
+    /// <summary>Null unless a backend asks for weighted interleave.</summary>
+    public TaskPolicyJson? TaskPolicy { get; init; }
     /// <summary>cxl-type3 devices given a CDAT (empty otherwise).</summary>
     public IReadOnlyList<CxlDeviceJson> CxlDevices { get; init; } = [];
 }

@@ -47,7 +47,14 @@ public static class QemuCommand
                                         run on (its affinity, or --cpus); of CXL nodes at equal distance, those whose
                                         memdevs attach to those CPUs' nodes (numa_node), else all of them
               host-mem-nodes=all        every node of TYPE
-              host-mem-policy=bind      (default) or preferred, interleave
+              host-mem-policy=bind      (default) or preferred, interleave, weighted-interleave
+              host-mem-nodes=0-1        (weighted-interleave only) these host nodes; as for host-nodes=, a range,
+                                        or the key repeated for a list: host-mem-nodes=0,host-mem-nodes=2
+            Weighted interleave (Linux >= 6.9) spreads one backend over several nodes by the kernel's weights
+            (/sys/kernel/mm/mempolicy/weighted_interleave, 'hostmem topology' shows them): host-mem-type=dram+cxl-ram
+            or host-mem-nodes=LIST. QEMU has no such policy: hostmem writes policy=default and sets the policy on
+            itself before it becomes QEMU, so every other backend needs a policy of its own, one node set per VM,
+            and QEMU's own memory (heap, ROMs) is interleaved too (docs/qemu.md).
             host-mem-type cannot be combined with host-nodes= or policy= (the RFC's rule). Nodes outside the
             process's cpuset (Mems_allowed_list) are left out. A size above the chosen nodes' memory is an error
             (with preferred: a warning), above their free memory a warning.
@@ -113,7 +120,7 @@ public static class QemuCommand
             foreach (var w in RepeatedLines.Collapse(plan.Warnings)) stderr.Writer.WriteLine($"hostmem: warning: {w}");
             if (!parse.GetValue(noLint)) Lint(stderr, plan, input, parse.GetValue(strict));
             CdatFiles.OpenMemfds(plan);
-            throw NativeExec.Exec(plan.ToArgv());
+            throw NativeExec.Exec(plan.ToArgv(), plan.TaskPolicy);
         });
         return command;
     }
@@ -172,7 +179,7 @@ public static class QemuCommand
         }
         var table = new Table("BACKEND", "TYPE", "SIZE", "HOST NODES", "POLICY", "RULE", "CAPACITY", "FREE");
         foreach (var b in plan.Backends)
-            table.Add(b.Id, b.Type?.Name() ?? "none", b.SizeBytes is { } s ? Bytes.Format(s) : "-",
+            table.Add(b.Id, b.TypeName, b.SizeBytes is { } s ? Bytes.Format(s) : "-",
                 b.Devdax is { } d ? d.DevicePath : b.HostNodes.Count > 0 ? CpuList.Format(b.HostNodes) : "-",
                 b.Policy?.Name() ?? "-", b.Rule.Name(),
                 b.CapacityBytes is { } c ? Bytes.Format(c) : "-", b.FreeBytes is { } f ? Bytes.Format(f) : "-");

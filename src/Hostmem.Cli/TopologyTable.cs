@@ -32,6 +32,7 @@ public static class TopologyTable
                 (Backing(host, c), null));
         }
         nodes.Write(t);
+        WriteInterleaveWeights(t, host);
         WriteHmat(t, host);
         if (measured is not null) WriteMeasured(t, measured);
 
@@ -106,6 +107,24 @@ public static class TopologyTable
     }
 
     /// <summary>The ACPI HMAT's every initiator × target (sysfs shows only each node's nearest initiator above).</summary>
+    /// <summary>One line: the weights MPOL_WEIGHTED_INTERLEAVE uses (host-mem-policy=weighted-interleave), and who sets them.</summary>
+    private static void WriteInterleaveWeights(Terminal t, HostTopology host)
+    {
+        if (host.InterleaveWeights is not { } iw)
+        {
+            t.Writer.WriteLine(t.Dim("weighted interleave: not in this kernel (Linux >= 6.9 has it)"));
+            return;
+        }
+        string weights = iw.Weights.Count == 0 ? "no node files" : string.Join(", ", iw.Weights.Select(kv => $"node{N(kv.Key)} {N(kv.Value)}"));
+        string mode = iw.Auto switch
+        {
+            true => "auto: the kernel derives them from HMAT bandwidth",
+            false => "manual: set in sysfs",
+            null => "set in sysfs; no auto mode before Linux 6.16",
+        };
+        t.Writer.WriteLine(t.Dim($"weighted interleave weights: {weights} ({mode})"));
+    }
+
     private static void WriteHmat(Terminal t, HostTopology host)
     {
         var w = t.Writer;

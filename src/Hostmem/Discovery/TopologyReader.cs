@@ -31,6 +31,7 @@ public static class TopologyReader
             CxlWindowEvidence = evidence,
             Hmat = hmat,
             HmatEvidence = hmatEvidence,
+            InterleaveWeights = InterleaveWeightsReader.Read(fs),
             ReadProblems = [.. fs.Problems],
         };
     }

@@ -20,7 +20,15 @@ public sealed record TopologyReport(
     /// <summary>A probe's figures beside the firmware's (topology --figures); the key is absent without the option.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public MeasuredReport? Measured { get; init; }
+
+    /// <summary>The kernel's weighted-interleave weights; null when the kernel has none (before Linux 6.9).</summary>
+    public WeightedInterleaveReport? WeightedInterleave { get; init; }
 }
+
+/// <summary>/sys/kernel/mm/mempolicy/weighted_interleave: each node's weight, and <c>auto</c> (null before Linux 6.16).</summary>
+public sealed record WeightedInterleaveReport(bool? Auto, IReadOnlyList<NodeWeightReport> Weights);
+
+public sealed record NodeWeightReport(int Node, int Weight);
 
 /// <summary>The ACPI HMAT read whole: <c>table</c> is readable, not-readable (root only) or absent.</summary>
 public sealed record HmatReport(
@@ -120,7 +128,12 @@ public static class TopologyReportBuilder
             [.. host.Dax.Select(Dax)],
             [.. host.Tiers.Select(t => new TierReport(t.Id, t.AdistanceStart, t.Nodes))],
             Hmat(host),
-            [.. diagnostics.Select(Diagnostic)]);
+            [.. diagnostics.Select(Diagnostic)])
+        {
+            WeightedInterleave = host.InterleaveWeights is { } w
+                ? new WeightedInterleaveReport(w.Auto, [.. w.Weights.Select(kv => new NodeWeightReport(kv.Key, kv.Value))])
+                : null,
+        };
 
     public static string EvidenceName(AcpiTableEvidence e) => e switch
     {

@@ -44,6 +44,7 @@ public sealed record CellIntent(int Id, HostMemType Type, ulong SizeBytes, (stri
 
     public static BindPolicy? ParseMode(string text) => text switch
     {
+        "weighted-interleave" => throw NoWeightedInterleave(text),
         "strict" => BindPolicy.Bind,
         "preferred" => BindPolicy.Preferred,
         "interleave" => BindPolicy.Interleave,
@@ -92,7 +93,14 @@ public sealed record CellIntent(int Id, HostMemType Type, ulong SizeBytes, (stri
 
     public static HostMemType ParseType(string text, string subject) =>
         HostMemTypeNames.TryParse(text, out var type) ? type
+            : text.Contains('+') ? throw NoWeightedInterleave(text)
             : throw new UserError($"{subject}: unknown type '{text}'", $"valid types: {ValidTypes}");
+
+    /// <summary>libvirt's memnode modes are strict, preferred, interleave and restrictive: nothing sets a weighted policy
+    /// on the QEMU it starts, and hostmem cannot set it from outside.</summary>
+    static UserError NoWeightedInterleave(string text) =>
+        new($"'{text}': libvirt has no weighted interleave (its <memnode> modes are strict, preferred, interleave), and hostmem cannot set it on the QEMU libvirt starts",
+            "start the VM with 'hostmem qemu -- ... host-mem-type=dram+cxl-ram,host-mem-policy=weighted-interleave', or give the cell one type with mode 'interleave'");
 
     /// <summary>What libvirt and QEMU need of every cell, checked where the cell is named.</summary>
     public static CellIntent Checked(CellIntent c)

@@ -335,6 +335,26 @@ public static class LintRules
         "make the device's node the last (highest) nodeid, or give that node some boot memory",
         Accepts);
 
+    // ---- weighted interleave (hostmem qemu's host-mem-policy=weighted-interleave) against the host's kernel
+
+    public static readonly LintRule WeightedInterleaveUnsupported = new("weighted-interleave-unsupported", E,
+        "host-mem-policy=weighted-interleave on a kernel without weighted interleave",
+        "MPOL_WEIGHTED_INTERLEAVE and its weights (/sys/kernel/mm/mempolicy/weighted_interleave) came with Linux 6.9: set_mempolicy refuses it before, so hostmem qemu refuses the line",
+        "use host-mem-policy=interleave (equal shares, QEMU's own policy), or run the VM on Linux 6.9 or later",
+        Accepts, NeedsHost: true);
+
+    public static readonly LintRule WeightedInterleaveEqualWeights = new("weighted-interleave-equal-weights", W,
+        "weighted interleave over nodes that all have the same weight",
+        "equal weights hand out pages round-robin, as plain interleave does, but through a policy the whole QEMU process inherits (its heap and ROMs too) instead of one backend's",
+        "set the weights by the nodes' bandwidth (echo 3 > /sys/kernel/mm/mempolicy/weighted_interleave/node0, ...; Linux >= 6.16: auto mode does it from HMAT), or write host-mem-policy=interleave",
+        Accepts, NeedsHost: true);
+
+    public static readonly LintRule WeightedInterleaveWeightZero = new("weighted-interleave-weight-zero", W,
+        "a weighted-interleave node whose weight reads 0 or has no weight file",
+        "the kernel gives such a node weight 1 (get_il_weight in mm/mempolicy.c), so it gets fewer pages than meant; Linux >= 6.16 refuses to write 0",
+        "write the node's weight (1-255) to /sys/kernel/mm/mempolicy/weighted_interleave/nodeN, or leave the node out (host-mem-nodes=LIST)",
+        Accepts, NeedsHost: true);
+
     public static IReadOnlyList<LintRule> All { get; } =
     [
         CxlMemdevAlsoNumaNode, MemdevUsedTwice, MemdevNotFound, ObjectIdDuplicate, ObjectIdInvalid, HugetlbSizeUnaligned, HugetlbNoFreePages,
@@ -347,6 +367,7 @@ public static class LintRules
         HostNodesWithoutPolicy, PolicyWithoutHostNodes, HostNodesOutOfRange, HostMemTypeWithHostNodes,
         HostNodeMissing, HostNodeOffline, HostNodeNoMemory, HostNodeOutsideCpuset, HostNodeTooSmall, HostNodeLowFree, HostNodeFar,
         VirtioMemNoMaxmem, VirtioMemNodeUnknown,
+        WeightedInterleaveUnsupported, WeightedInterleaveEqualWeights, WeightedInterleaveWeightZero,
     ];
 
     public static LintRule? Find(string code) => All.FirstOrDefault(r => r.Code == code);

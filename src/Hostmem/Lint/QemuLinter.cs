@@ -31,6 +31,7 @@ public static class QemuLinter
         BackendChecks.Run(context);
         VirtioMemChecks.Run(context);
         if (host is not null) HostNodeChecks.Run(context);
+        WeightedInterleaveChecks.Run(context);
         return [.. context.Findings.OrderBy(f => f.ArgumentIndex ?? int.MaxValue).ThenBy(f => RuleOrder[f.Code])];
     }
 
@@ -43,9 +44,13 @@ public static class QemuLinter
         var placed = plan.Backends.Select(b => b.ArgumentIndex).ToHashSet();
         var all = plan.Backends.Where(b => b.Rule == NodeRule.All).Select(b => b.ArgumentIndex).ToHashSet();
         var command = plan.Command ?? throw new ArgumentException("a libvirt plan has no command line to lint", nameof(plan));
+        // The final line has policy=default where weighted interleave was asked for: the plan knows its nodes.
+        var weighted = new LintContext(command, host, options);
+        WeightedInterleaveChecks.Check(weighted, plan.Backends, host.Host.InterleaveWeights);
         return [.. Lint(command, host, options).Where(f => f.ArgumentIndex is not { } i
             || !((f.Rule == LintRules.HostNodeFar && all.Contains(i))
-                 || ((f.Rule == LintRules.HostNodeLowFree || f.Rule == LintRules.HostNodeTooSmall) && placed.Contains(i))))];
+                 || ((f.Rule == LintRules.HostNodeLowFree || f.Rule == LintRules.HostNodeTooSmall) && placed.Contains(i))))
+            .Concat(weighted.Findings).OrderBy(f => f.ArgumentIndex ?? int.MaxValue).ThenBy(f => RuleOrder[f.Code])];
     }
 
     /// <summary>Findings that count against a command line (exit 1, --strict): warnings and errors.</summary>

@@ -51,8 +51,10 @@ public static class GuestFigures
         }
         var worst = new MemoryPerformance(pairs.Max(p => p.Performance.ReadLatencyNs), pairs.Max(p => p.Performance.WriteLatencyNs),
             pairs.Min(p => p.Performance.ReadBandwidthMBps), pairs.Min(p => p.Performance.WriteBandwidthMBps));
-        return new(worst, FiguresSource.Measured,
-            [$"figures measured by hostmem probe ({m.Source}): {string.Join(", ", pairs.Select(p => $"host node{p.Target} from node{p.Initiator}"))}{(pairs.Count > 1 ? " (the slowest)" : "")}, write latency = read latency"]);
+        var mix = n.Interleave.Count > 0 ? InterleavedFigures.Blend([.. pairs.Select(p => (p.Target, p.Performance))], n.Interleave) : null;
+        return new(mix ?? worst, FiguresSource.Measured,
+            [$"figures measured by hostmem probe ({m.Source}): {string.Join(", ", pairs.Select(p => $"host node{p.Target} from node{p.Initiator}"))}"
+                + (mix is not null ? " mixed by the interleave shares" : pairs.Count > 1 ? " (the slowest)" : "") + ", write latency = read latency"]);
     }
 
     /// <summary>Measured figures win over firmware's; the why says what firmware claimed, and when it looks like picoseconds.</summary>
@@ -100,10 +102,13 @@ public static class GuestFigures
         }
         var worst = new MemoryPerformance(perNode.Max(p => p.Perf.ReadLatencyNs), perNode.Max(p => p.Perf.WriteLatencyNs),
             perNode.Min(p => p.Perf.ReadBandwidthMBps), perNode.Min(p => p.Perf.WriteBandwidthMBps));
-        if (!worst.IsUsable) return Nothing;
+        var mix = n.Interleave.Count > 0 ? InterleavedFigures.Blend([.. hostNodes.Zip(perNode, (h, p) => (h.Id, p.Perf))], n.Interleave) : null;
+        var figures = mix ?? worst;
+        if (!figures.IsUsable) return Nothing;
         why.Insert(0, $"figures from {string.Join(", ", hostNodes.Zip(perNode, (h, p) => $"host node{h.Id} {p.From.Name()}" + (p.From == FiguresSource.AcpiHmat ? $" (initiator host node{hmatInitiator})" : "")))}"
-            + (hostNodes.Count > 1 ? " (the slowest of them)" : ""));
-        return new(worst, perNode[0].From, why);
+            + (mix is not null ? $" mixed by the interleave shares ({string.Join(", ", n.Interleave.Select(s => $"node{s.Node} {s.Share * 100:0.#} %"))}): latency their mean, bandwidth the rate at which the first node saturates"
+                : hostNodes.Count > 1 ? " (the slowest of them)" : ""));
+        return new(figures, perNode[0].From, why);
     }
 
     /// <summary>

@@ -91,7 +91,7 @@ public static class QemuGuestIntent
             nodes.Add(new LayoutNode
             {
                 Id = NextFreeId(nodes, plugIds), Backend = b.Id, HostNodes = b.HostNodes, Type = b.Type, SizeBytes = b.SizeBytes ?? 0, Author = Author.Hostmem,
-                Why = [$"CPU-less node for {b.Id} ({b.Type?.Name()}), initiator node{initiator}"],
+                Interleave = b.Interleave, Why = [$"CPU-less node for {b.Id} ({b.TypeName}), initiator node{initiator}"],
             });
         }
         nodes = VirtioMemNodes.Add(nodes, plugs, initiator);
@@ -173,7 +173,8 @@ public static class QemuGuestIntent
             {
                 Id = n.Id, Backend = n.MemDev, HasCpus = cpus, SizeBytes = size, Author = Author.User,
                 HostNodes = plan?.HostNodes ?? (cpus ? cpuNodes : []),
-                Type = plan?.Type ?? (cpus ? HostMemType.Dram : null),
+                Type = plan?.Type ?? (cpus && plan is null ? HostMemType.Dram : null),
+                Interleave = plan?.Interleave ?? [],
                 Initiator = n.Initiator is { } i ? (int)i : null,
                 Why = [plan is null ? "written by the user" : $"-numa node,memdev={plan.Id} written by the user"],
             };

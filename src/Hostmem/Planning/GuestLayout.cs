@@ -26,6 +26,8 @@ public sealed record LayoutNode
     /// <summary>The figures hostmem has for the memory behind it (host, --latency/--bandwidth, measured); null when none.</summary>
     public MemoryPerformance? Figures { get; init; }
     public FiguresSource FiguresFrom { get; init; }
+    /// <summary>Weighted interleave over <see cref="HostNodes"/>: each one's share (the figures are the mix's); empty otherwise.</summary>
+    public IReadOnlyList<NodeShare> Interleave { get; init; } = [];
     public IReadOnlyList<string> Why { get; init; } = [];
     /// <summary>The virtio-mem device whose memory the guest gets on this node after boot (its id, or its driver); null for none.</summary>
     public string? PlugDevice { get; init; }

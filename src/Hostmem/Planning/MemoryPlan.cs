@@ -14,13 +14,23 @@ public enum NodeRule
     Devdax,
     /// <summary><c>host-mem-type=none</c>: hostmem's properties removed, nothing placed.</summary>
     None,
+    /// <summary>The nodes the user listed (<c>host-mem-nodes=0,1</c>; weighted interleave only).</summary>
+    Listed,
 }
 
 /// <summary><c>--guest-numa</c>: give host-mem-type memory its own guest node with HMAT figures (auto), or leave NUMA alone (off).</summary>
 public enum GuestNumaMode { Off, Auto }
 
 /// <summary>QEMU's HostMemPolicy values hostmem writes.</summary>
-public enum BindPolicy { Bind, Preferred, Interleave }
+public enum BindPolicy
+{
+    Bind,
+    Preferred,
+    Interleave,
+    /// <summary>Not a QEMU policy: the backend is written with policy=default and hostmem sets MPOL_WEIGHTED_INTERLEAVE on
+    /// the process that becomes QEMU (<see cref="TaskMemoryPolicy"/>).</summary>
+    WeightedInterleave,
+}
 
 public static class PlanNames
 {
@@ -30,6 +40,7 @@ public static class PlanNames
         NodeRule.All => "all",
         NodeRule.Devdax => "devdax",
         NodeRule.None => "none",
+        NodeRule.Listed => "listed",
         _ => throw new ArgumentOutOfRangeException(nameof(rule)),
     };
 
@@ -38,6 +49,7 @@ public static class PlanNames
         BindPolicy.Bind => "bind",
         BindPolicy.Preferred => "preferred",
         BindPolicy.Interleave => "interleave",
+        BindPolicy.WeightedInterleave => "weighted-interleave",
         _ => throw new ArgumentOutOfRangeException(nameof(policy)),
     };
 }
@@ -79,8 +91,14 @@ public sealed record BackendPlan
     public required string QomType { get; init; }
     /// <summary>Position of the <c>-object</c> in the output's <see cref="QemuCommandLine.Arguments"/>.</summary>
     public required int ArgumentIndex { get; init; }
-    /// <summary>The type asked for; null for <c>host-mem-type=none</c>.</summary>
+    /// <summary>The type asked for; null for <c>host-mem-type=none</c> and for several types (<see cref="Types"/>).</summary>
     public HostMemType? Type { get; init; }
+    /// <summary>The types of <c>host-mem-type=dram+cxl-ram</c> (weighted interleave); empty for one type.</summary>
+    public IReadOnlyList<HostMemType> Types { get; init; } = [];
+    /// <summary>How the plan names the type: <c>cxl-ram</c>, <c>dram+cxl-ram</c>, <c>none</c>.</summary>
+    public string TypeName => Types.Count > 0 ? string.Join('+', Types.Select(t => t.Name())) : Type?.Name() ?? "none";
+    /// <summary>Weighted interleave: each host node's weight and expected part; empty otherwise.</summary>
+    public IReadOnlyList<NodeShare> Interleave { get; init; } = [];
     public required NodeRule Rule { get; init; }
     /// <summary>The host nodes written to <c>host-nodes=</c>, ascending; empty for devdax and none.</summary>
     public IReadOnlyList<int> HostNodes { get; init; } = [];
@@ -126,6 +144,8 @@ public sealed record MemoryPlan
     /// <summary>The rewritten command line; every argument not planned is the input's, byte for byte. Null for a plan
     /// rendered as a libvirt domain.</summary>
     public QemuCommandLine? Command { get; init; }
+    /// <summary>The policy hostmem sets on itself before it execs QEMU (weighted interleave); null: none.</summary>
+    public TaskMemoryPolicy? TaskPolicy { get; init; }
 
     public IEnumerable<string> Warnings => Backends.SelectMany(b => b.Warnings.Select(w => $"{b.Id}: {w}"))
         .Concat(Notes.Where(n => n.IsWarning).Select(n => n.Text));

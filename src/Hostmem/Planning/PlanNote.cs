@@ -52,11 +52,14 @@ public static class NoteCodes
     public const string OneDirectionLink = "one-direction-link";
     public const string NoAcpi = "no-acpi";
     public const string NumatuneOutside = "numatune-outside";
+    // Weighted interleave: what else follows the process's policy.
+    public const string WeightedInterleaveProcess = "weighted-interleave-process";
 
     public static readonly IReadOnlyList<string> All =
     [
         NoNumaMachine, NodeWithoutId, NoCpuNode, MachineMemoryBackend, CxlDeviceBackend, MainRamBackend, DeviceBackend,
         RamGrown, MaxmemSet, PlugNodeUnknown, HmatOff, FiguresFilled, FiguresClamped, NoReferenceFigures, UserFiguresDiffer, UserFiguresUnencodable,
         TierOverflow, ImplausibleLatency, CrossSocketFigures, CxlOwnCdat, CxlNotDirect, CxlNoFigures, CxlLinkLatency, CellZeroAdded, MemoryGrown, OneDirectionLink, NoAcpi, NumatuneOutside,
+        WeightedInterleaveProcess,
     ];
 }

@@ -47,7 +47,7 @@ public static class Planner
             command.SetOptions(b.Index, b.Options);
             plans.Add(plan);
         }
-        return PlanGuest(host, command, plans, cpuNodes, options);
+        return WeightedInterleavePlanner.Finish(PlanGuest(host, command, plans, cpuNodes, options), cpuNodes);
     }
 
     /// <summary>
@@ -132,25 +132,38 @@ public static class Planner
                 SizeBytes = SizeOf(b), Why = [$"{TypeKey}=none: hostmem's properties removed, QEMU's default placement"],
             };
         }
-        if (!HostMemTypeNames.TryParse(typeText, out var type))
-            throw new UserError($"{name}: unknown {TypeKey} '{typeText}'", $"valid types: {ValidTypes}");
+        var types = typeText.Split('+').Select(t => HostMemTypeNames.TryParse(t, out var parsed) ? parsed
+            : throw new UserError($"{name}: unknown {TypeKey} '{t}'", $"valid types: {ValidTypes}")).Distinct().ToList();
+        var type = types[0];
 
-        var rule = b.Get(NodesKey) switch
-        {
-            null or "nearest" => NodeRule.Nearest,
-            "all" => NodeRule.All,
-            var other => throw new UserError($"{name}: {NodesKey} '{other}' is not all or nearest",
-                $"write {NodesKey}=nearest (default: the nodes nearest the CPUs QEMU may run on) or {NodesKey}=all"),
-        };
         var policy = b.Get(PolicyKey) switch
         {
             null or "bind" => BindPolicy.Bind,
             "preferred" => BindPolicy.Preferred,
             "interleave" => BindPolicy.Interleave,
-            var other => throw new UserError($"{name}: {PolicyKey} '{other}' is not bind, preferred or interleave",
-                $"write {PolicyKey}=bind (default), preferred or interleave"),
+            "weighted-interleave" => BindPolicy.WeightedInterleave,
+            var other => throw new UserError($"{name}: {PolicyKey} '{other}' is not bind, preferred, interleave or weighted-interleave",
+                $"write {PolicyKey}=bind (default), preferred, interleave or weighted-interleave"),
         };
         ulong? size = SizeOf(b);
+        if (policy == BindPolicy.WeightedInterleave)
+        {
+            if (b.QomType == "memory-backend-file" && b.Get("mem-path") is null)
+                throw new UserError($"{name}: weighted interleave needs NUMA nodes, and a devdax device (memory-backend-file without mem-path=) is none",
+                    "use memory-backend-ram (or -memfd) for weighted interleave");
+            if (size is null or 0) throw new UserError($"{name}: Parameter 'size' is missing", "give the backend a size, e.g. size=8G");
+            return WeightedInterleavePlanner.Plan(host, b, name, types, b.Options.GetAll(NodesKey), size.Value, options, cpuNodes);
+        }
+        if (types.Count > 1)
+            throw new UserError($"{name}: {TypeKey}={typeText} names several types: only weighted interleave spreads one backend over several",
+                $"add {PolicyKey}=weighted-interleave, or name one type");
+        var rule = b.Get(NodesKey) switch
+        {
+            null or "nearest" => NodeRule.Nearest,
+            "all" => NodeRule.All,
+            var other => throw new UserError($"{name}: {NodesKey} '{other}' is not all or nearest",
+                $"write {NodesKey}=nearest (default: the nodes nearest the CPUs QEMU may run on) or {NodesKey}=all (a node list is for {PolicyKey}=weighted-interleave)"),
+        };
 
         if (b.QomType == "memory-backend-file" && b.Get("mem-path") is null)
             return PlanDevdax(host, b, type, size, devdaxTaken, options.DevdaxClaims);
@@ -422,6 +435,8 @@ public static class Planner
             var policy = plan.Policy!.Value.Name();
             add.Add(("policy", policy, o => o.Set("policy", policy)));
         }
+        // QEMU has no weighted interleave: policy=default leaves the pages to the process's policy, which hostmem sets.
+        if (plan.Policy == BindPolicy.WeightedInterleave) add = [("policy", "default", o => o.Set("policy", "default"))];
         if (plan.Devdax is { } dax)
         {
             add.Add(("mem-path", dax.DevicePath, o => o.Set("mem-path", dax.DevicePath)));

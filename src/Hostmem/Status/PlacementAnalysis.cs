@@ -146,7 +146,8 @@ public static class PlacementAnalysis
         if (memdev is { Policy: "default" } && policy.IsExplicit)
         {
             intended = policy.Nodes;
-            notes.Add($"policy default: the pages follow QEMU's own policy {policy} (numactl or a parent process set it)");
+            notes.Add($"policy default: the pages follow QEMU's own policy {policy} ("
+                + (policy.Mode == MemPolicyMode.WeightedInterleave ? "hostmem qemu's host-mem-policy=weighted-interleave, numactl -w" : "numactl") + " or a parent process set it)");
         }
         bool mismatch = false;
         if (memdev is { Policy: not "default" })

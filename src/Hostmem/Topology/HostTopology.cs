@@ -19,6 +19,8 @@ public sealed record HostTopology
     public AcpiTableEvidence HmatEvidence { get; init; } = AcpiTableEvidence.Absent;
     /// <summary>Whether the kernel has the memory_tiering interface at all (Linux >= 6.1).</summary>
     public bool HasMemoryTiering { get; init; }
+    /// <summary>The weighted-interleave weights; null when the kernel has no weighted interleave (before Linux 6.9).</summary>
+    public InterleaveWeights? InterleaveWeights { get; init; }
     public IReadOnlyList<ReadProblem> ReadProblems { get; init; } = [];
 
     public NumaNode? Node(int id) => Nodes.FirstOrDefault(n => n.Id == id);

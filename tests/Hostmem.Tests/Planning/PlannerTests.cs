@@ -177,7 +177,7 @@ public class PlannerTests
     [InlineData("host-mem-type=cxlmem", "unknown host-mem-type 'cxlmem'")]
     [InlineData("host-mem-nodes=all", "host-mem-nodes= without host-mem-type=")]
     [InlineData("host-mem-type=cxl-ram,host-mem-nodes=far", "not all or nearest")]
-    [InlineData("host-mem-type=cxl-ram,host-mem-policy=default", "not bind, preferred or interleave")]
+    [InlineData("host-mem-type=cxl-ram,host-mem-policy=default", "not bind, preferred, interleave or weighted-interleave")]
     [InlineData("host-mem-type=cxl-ram,size=1G", "size 1 GiB is more than the 256 MiB of cxl-ram on node1")]
     [InlineData("host-mem-type=cxl-ram,size=1Q", "invalid size '1Q'")]
     public void Bad_backends_are_one_line_errors(string props, string expected)

@@ -172,6 +172,18 @@ public class PlacementTests
     }
 
     [Fact]
+    public void Under_weighted_interleave_a_default_backend_is_held_to_its_nodes_and_the_note_names_hostmem_qemu()
+    {
+        // The numactl capture with the process policy hostmem qemu sets for host-mem-policy=weighted-interleave, as
+        // numa_maps prints it (the nested lab's run: "weighted interleave:0-1" on every mapping without a policy).
+        var c = Capture.Load("numactl-m0");
+        var ram0 = Of(c.Analyse(c.NumaMapsText.Replace("bind:0", "weighted interleave:0-1", StringComparison.Ordinal)), "ram0");
+        Assert.Equal(("default", "weighted interleave:0-1"), (ram0.Policy, ram0.MappingPolicy!.ToString()));
+        Assert.Equal([0, 1], ram0.IntendedNodes);
+        Assert.Contains("policy default: the pages follow QEMU's own policy weighted interleave:0-1 (hostmem qemu's host-mem-policy=weighted-interleave, numactl -w or a parent process set it)", ram0.Notes);
+    }
+
+    [Fact]
     public void Qemu_7_2_without_host_addresses_is_tied_by_mapping_size()
     {
         var all = Capture.Load("qemu72-cxl").Analyse();
