@@ -47,12 +47,13 @@ public static class CxlDevicePlanner
     /// <summary>What the CDAT path reads before `hostmem qemu` knows the descriptor (see docs/qemu.md).</summary>
     public const string MemfdPath = "/proc/self/fd/N";
 
+    /// <param name="output">The line's tables read back after the layout was written (what this adds, generic port objects
+    /// and cdat=, does not change them).</param>
     public static IReadOnlyList<CxlDevicePlan> Apply(QemuCommandLine command, GuestLayout layout, IReadOnlyList<CxlDeviceIntent> devices,
-        PlanOptions options, List<PlanNote> notes)
+        GuestTables output, PlanOptions options, List<PlanNote> notes)
     {
         var plans = new List<CxlDevicePlan>();
         var tail = new List<QemuArgument>();
-        var output = GuestTables.FromQemu(command);
         foreach (var d in devices)
         {
             int gp = d.GenericPortNode ?? throw new InvalidOperationException("the guest intent gives every device a generic port node");

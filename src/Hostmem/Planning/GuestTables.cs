@@ -15,6 +15,26 @@ public sealed record GuestTableNode(int Id, bool HasCpus, bool HasMemory, int? I
 /// </summary>
 public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyList<GuestHmatEntry> Hmat, IReadOnlyList<GuestDistance> Distances)
 {
+    /// <summary>A copy (<c>with</c>) builds its own index: the original's describes the original's lists.</summary>
+    GuestTables(GuestTables original)
+    {
+        Nodes = original.Nodes;
+        Hmat = original.Hmat;
+        Distances = original.Distances;
+    }
+
+    TablesIndex? index;
+
+    /// <summary>Equal as before the index existed: by the three lists (not by whether a lookup was built).</summary>
+    public bool Equals(GuestTables? other) => other is not null && ReferenceEquals(Nodes, other.Nodes) && ReferenceEquals(Hmat, other.Hmat)
+        && ReferenceEquals(Distances, other.Distances);
+
+    public override int GetHashCode() => HashCode.Combine(Nodes, Hmat, Distances);
+
+    /// <summary>Lookups by node and by (initiator, target, type), built on first use: a 128-node guest has 128 targets
+    /// and 256+ entries, and every per-node question would otherwise scan them all.</summary>
+    TablesIndex Lookup => index ??= new TablesIndex(Nodes, Hmat);
+
     /// <summary>The tables a QEMU command line gives (<see cref="NumaLayout"/>, the one reader of -numa).</summary>
     public static GuestTables FromQemu(QemuCommandLine command)
     {
@@ -37,7 +57,7 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
         return new GuestTables(nodes, hmat, distances);
     }
 
-    public GuestTableNode? Node(int id) => Nodes.FirstOrDefault(n => n.Id == id);
+    public GuestTableNode? Node(int id) => Lookup.Nodes.GetValueOrDefault(id);
 
     /// <summary>The initiators whose entries set a target's access1 figures: a CPU node's own, a CPU-less node's attached
     /// initiator (when it has CPUs), else every CPU node (the kernel keeps the best of each figure).</summary>
@@ -46,7 +66,7 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
         var n = Node(target);
         if (n is { HasCpus: true }) return [target];
         if (n?.Initiator is { } i && Node(i) is { HasCpus: true }) return [i];
-        return [.. Nodes.Where(x => x.HasCpus).Select(x => x.Id)];
+        return Lookup.CpuNodes;
     }
 
     /// <summary>The entries that set a target's figures: from its initiators, non-zero.</summary>
@@ -54,7 +74,7 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
     {
         var initiators = InitiatorsOf(target);
         var set = FiguresOf(target);
-        return [.. Hmat.Where(e => e.Target == target && initiators.Contains(e.Initiator) && e.Value > 0 && Sets(e, set))];
+        return [.. Lookup.EntriesTo(target).Where(e => initiators.Contains(e.Initiator) && e.Value > 0 && Sets(e, set))];
     }
 
     /// <summary>Whether the entry's value is what the target ends up with (a later table did not overwrite it).</summary>
@@ -87,9 +107,9 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
     MemoryPerformance FromTables(int initiator, int target)
     {
         uint rl = 0, wl = 0, rb = 0, wb = 0;
-        foreach (var type in Hmat.Select(e => e.DataType).Distinct().Order())
+        foreach (var type in Lookup.Types)
         {
-            var e = Hmat.FirstOrDefault(h => h.DataType == type && h.Initiator == initiator && h.Target == target);
+            var e = Lookup.First.GetValueOrDefault((initiator, target, type));
             uint v = e is null ? 0 : (uint)Math.Min(e.Value, uint.MaxValue);
             if (type.IsLatency())
             {
@@ -109,7 +129,7 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
     {
         var initiators = InitiatorsOf(target);
         uint rl = 0, wl = 0, rb = 0, wb = 0;
-        foreach (var e in Hmat.Where(e => e.Target == target && initiators.Contains(e.Initiator) && e.Value > 0))
+        foreach (var e in Lookup.EntriesTo(target).Where(e => initiators.Contains(e.Initiator) && e.Value > 0))
         {
             uint u = (uint)Math.Min(e.Value, uint.MaxValue);
             if (e.IsLatency)
@@ -155,4 +175,33 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
     }
 
     public IReadOnlyList<TierPrediction> Tiers() => KernelTierModel.Predict(KernelNodes());
+}
+
+/// <summary><see cref="GuestTables"/>' lookups: the first node of each id and the first entry of each (initiator, target,
+/// type), as the linear searches they replace found them; each target's entries in table order.</summary>
+sealed class TablesIndex
+{
+    public Dictionary<int, GuestTableNode> Nodes { get; } = [];
+    public Dictionary<(int Initiator, int Target, HmatDataType Type), GuestHmatEntry> First { get; } = [];
+    /// <summary>The data types present, in QEMU's table order.</summary>
+    public HmatDataType[] Types { get; }
+    public int[] CpuNodes { get; }
+    readonly Dictionary<int, List<GuestHmatEntry>> byTarget = [];
+
+    public TablesIndex(IReadOnlyList<GuestTableNode> nodes, IReadOnlyList<GuestHmatEntry> hmat)
+    {
+        foreach (var n in nodes) Nodes.TryAdd(n.Id, n);
+        CpuNodes = [.. nodes.Where(x => x.HasCpus).Select(x => x.Id)];
+        var types = new HashSet<HmatDataType>();
+        foreach (var e in hmat)
+        {
+            First.TryAdd((e.Initiator, e.Target, e.DataType), e);
+            types.Add(e.DataType);
+            if (!byTarget.TryGetValue(e.Target, out var list)) byTarget[e.Target] = list = [];
+            list.Add(e);
+        }
+        Types = [.. types.Order()];
+    }
+
+    public IReadOnlyList<GuestHmatEntry> EntriesTo(int target) => byTarget.TryGetValue(target, out var list) ? list : [];
 }

@@ -65,8 +65,8 @@ public static class Planner
         var layout = GuestLayoutPlanner.Plan(host, intent, cpuNodes, options);
         notes.AddRange(layout.Notes);
         QemuLayoutWriter.Apply(command, layout, notes);
-        var cxl = Cxl.CxlDevicePlanner.Apply(command, layout, intent.CxlDevices, options, notes);
         var output = GuestTables.FromQemu(command);
+        var cxl = Cxl.CxlDevicePlanner.Apply(command, layout, intent.CxlDevices, output, options, notes);
         var guestNodes = GuestReport.Build(host.Host, layout, output, notes);
         // New -numa nodes go before the user's later options: the backends' positions are the output's.
         var positions = command.MemoryBackends().Where(m => m.Id is not null).GroupBy(m => m.Id!).ToDictionary(g => g.Key, g => g.First().Index, StringComparer.Ordinal);

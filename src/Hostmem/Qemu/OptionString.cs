@@ -44,13 +44,21 @@ public enum OptionEntryForm
 /// <summary>One element of a KEY=VALUE option string. Equality ignores <see cref="Raw"/>.</summary>
 public sealed class OptionEntry : IEquatable<OptionEntry>
 {
-    OptionEntry(OptionEntryForm form, string key, string value, string? raw)
+    OptionEntry(OptionEntryForm form, string key, string value, string? source, int start, int length)
     {
         Form = form;
         Key = key;
         Value = value;
-        Raw = raw;
+        this.source = source;
+        this.start = start;
+        this.length = length;
     }
+
+    // The parsed text and this element's place in it: Raw is cut out only when asked for (a 128-node plan reads back
+    // 16,000 -numa options, and nearly every Raw is never looked at).
+    readonly string? source;
+    readonly int start, length;
+    string? raw;
 
     public OptionEntryForm Form { get; }
 
@@ -62,7 +70,7 @@ public sealed class OptionEntry : IEquatable<OptionEntry>
     public string Value { get; }
 
     /// <summary>The exact original text of this element (escapes included, no separator), or null if created by an edit.</summary>
-    public string? Raw { get; }
+    public string? Raw => source is null ? null : raw ??= source.Substring(start, length);
 
     /// <summary>The key QEMU sees: for a flag, the word without a leading "no".</summary>
     public string EffectiveKey => Form == OptionEntryForm.Flag && Key.StartsWith("no", StringComparison.Ordinal) ? Key[2..] : Key;
@@ -70,10 +78,12 @@ public sealed class OptionEntry : IEquatable<OptionEntry>
     /// <summary>The value QEMU sees: for a flag, "on" or (with a leading "no") "off".</summary>
     public string EffectiveValue => Form == OptionEntryForm.Flag ? (Key.StartsWith("no", StringComparison.Ordinal) ? "off" : "on") : Value;
 
-    public static OptionEntry Pair(string key, string value) => new(OptionEntryForm.Pair, key, value, null);
-    public static OptionEntry Implied(string impliedKey, string value) => new(OptionEntryForm.Implied, impliedKey, value, null);
-    public static OptionEntry Flag(string word) => new(OptionEntryForm.Flag, word, "", null);
-    internal static OptionEntry Parsed(OptionEntryForm form, string key, string value, string raw) => new(form, key, value, raw);
+    public static OptionEntry Pair(string key, string value) => new(OptionEntryForm.Pair, key, value, null, 0, 0);
+    public static OptionEntry Implied(string impliedKey, string value) => new(OptionEntryForm.Implied, impliedKey, value, null, 0, 0);
+    public static OptionEntry Flag(string word) => new(OptionEntryForm.Flag, word, "", null, 0, 0);
+    /// <summary>An element parsed from <paramref name="text"/>, where it was written at [start, end).</summary>
+    internal static OptionEntry Parsed(OptionEntryForm form, string key, string value, string text, int start, int end) =>
+        new(form, key, value, text, start, end - start);
 
     /// <summary>Escapes a value for KEY=VALUE syntax: ',' becomes ',,'.</summary>
     public static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
@@ -102,13 +112,18 @@ public sealed class OptionString : IQemuOptions
 {
     readonly List<OptionEntry> entries = [];
 
-    OptionString(QemuOptionSyntax syntax, string? impliedKey, string where)
+    OptionString(QemuOptionSyntax syntax, string? impliedKey, string? where, string? option = null, string? text = null)
     {
         if (syntax == QemuOptionSyntax.Json) throw new ArgumentException("use JsonOptions for JSON", nameof(syntax));
         Syntax = syntax;
         ImpliedKey = impliedKey;
-        Where = where;
+        this.where = where;
+        this.option = option;
+        this.text = text;
     }
+
+    string? where;
+    readonly string? option, text;
 
     public QemuOptionSyntax Syntax { get; }
 
@@ -116,7 +131,7 @@ public sealed class OptionString : IQemuOptions
     public string? ImpliedKey { get; }
 
     /// <summary>How errors name this argument, e.g. <c>-object 'memory-backend-ram,id=m'</c>.</summary>
-    public string Where { get; }
+    public string Where => where ??= $"{option} '{text}'"; // a parsed argument's is built only when asked for
 
     public IReadOnlyList<OptionEntry> Entries => entries;
 
@@ -132,7 +147,7 @@ public sealed class OptionString : IQemuOptions
     public static OptionString Parse(string text, QemuOptionSyntax syntax, string? impliedKey, string option = "option")
     {
         ArgumentNullException.ThrowIfNull(text);
-        var os = new OptionString(syntax, impliedKey, $"{option} '{text}'");
+        var os = new OptionString(syntax, impliedKey, null, option, text);
         int pos = 0, n = text.Length;
         bool first = true;
         while (pos < n)
@@ -152,7 +167,7 @@ public sealed class OptionString : IQemuOptions
                         (string value, end) = ReadValue(text, pos);
                         if (value.Length == 0)
                             throw os.Error($"empty value for '{impliedKey}'", $"Start with the {impliedKey}, e.g. '{Example(impliedKey)},...', or drop the leading comma.");
-                        entry = OptionEntry.Parsed(OptionEntryForm.Implied, impliedKey, value, text[start..end]);
+                        entry = OptionEntry.Parsed(OptionEntryForm.Implied, impliedKey, value, text, start, end);
                     }
                     else
                     {
@@ -160,7 +175,7 @@ public sealed class OptionString : IQemuOptions
                         string word = text[pos..sep];
                         if (word.Length == 0)
                             throw os.Error("empty parameter (stray ',')", "Write a literal comma in a value as ',,'; remove doubled commas between parameters.");
-                        entry = OptionEntry.Parsed(OptionEntryForm.Flag, word, "", word);
+                        entry = OptionEntry.Parsed(OptionEntryForm.Flag, word, "", text, pos, sep);
                     }
                 }
                 else
@@ -169,7 +184,7 @@ public sealed class OptionString : IQemuOptions
                     if (key.Length == 0)
                         throw os.Error("Invalid parameter ''", "Every '=' needs a parameter name before it, e.g. 'size=1G'.");
                     (string value, end) = ReadValue(text, sep + 1);
-                    entry = OptionEntry.Parsed(OptionEntryForm.Pair, key, value, text[start..end]);
+                    entry = OptionEntry.Parsed(OptionEntryForm.Pair, key, value, text, start, end);
                 }
             }
             else
@@ -177,7 +192,7 @@ public sealed class OptionString : IQemuOptions
                 if (first && impliedKey is not null && sep > pos && !hasEquals)
                 {
                     end = sep;
-                    entry = OptionEntry.Parsed(OptionEntryForm.Implied, impliedKey, text[pos..sep], text[pos..sep]);
+                    entry = OptionEntry.Parsed(OptionEntryForm.Implied, impliedKey, text[pos..sep], text, pos, sep);
                 }
                 else
                 {
@@ -187,7 +202,7 @@ public sealed class OptionString : IQemuOptions
                     if (!hasEquals)
                         throw os.Error($"Expected '=' after parameter '{key}'", $"This option needs 'key=value' pairs; write '{key}=on' for a boolean.");
                     (string value, end) = ReadValue(text, sep + 1);
-                    entry = OptionEntry.Parsed(OptionEntryForm.Pair, key, value, text[start..end]);
+                    entry = OptionEntry.Parsed(OptionEntryForm.Pair, key, value, text, start, end);
                 }
             }
             os.entries.Add(entry);
@@ -294,8 +309,14 @@ public sealed class OptionString : IQemuOptions
     public string? Get(string key)
     {
         if (Syntax == QemuOptionSyntax.QemuOpts && key == "id")
-            return entries.FirstOrDefault(e => e.Form == OptionEntryForm.Pair && e.Key == "id")?.Value;
-        return entries.LastOrDefault(e => Matches(e, key))?.EffectiveValue;
+        {
+            foreach (var e in entries)
+                if (e.Form == OptionEntryForm.Pair && e.Key == "id") return e.Value;
+            return null;
+        }
+        for (int i = entries.Count - 1; i >= 0; i--)
+            if (Matches(entries[i], key)) return entries[i].EffectiveValue;
+        return null;
     }
 
     /// <summary>All values of a list key in order: QemuOpts repeated keys (<c>host-nodes=0,host-nodes=2</c>),

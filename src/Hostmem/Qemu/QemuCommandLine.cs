@@ -7,8 +7,8 @@ public sealed class QemuArgument
     {
         OptionWord = optionWord;
         Value = value;
-        Name = optionWord is null ? "" : QemuOptionTable.StripDashes(optionWord)!;
-        Info = optionWord is null ? null : QemuOptionTable.Lookup(Name);
+        Info = optionWord is null ? null : QemuOptionTable.LookupWord(optionWord);
+        Name = optionWord is null ? "" : Info?.Name ?? QemuOptionTable.StripDashes(optionWord)!;
     }
 
     /// <summary>The option word exactly as written (<c>-object</c>, <c>--object</c>); null for a positional word.</summary>
@@ -34,7 +34,7 @@ public sealed class QemuArgument
     public static QemuArgument Option(string name, string? value = null)
     {
         string word = name.StartsWith('-') ? name : "-" + name;
-        var info = QemuOptionTable.Lookup(QemuOptionTable.StripDashes(word)!);
+        var info = QemuOptionTable.LookupWord(word);
         if (info is not null && info.HasArgument != (value is not null))
             throw new ArgumentException(info.HasArgument ? $"{word} needs an argument" : $"{word} takes no argument", nameof(value));
         return new QemuArgument(word, value);

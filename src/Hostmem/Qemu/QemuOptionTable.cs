@@ -80,6 +80,17 @@ public static class QemuOptionTable
     /// <summary>Looks up a name without dashes (<c>object</c>, <c>M</c>); null when QEMU 10 does not know it.</summary>
     public static QemuOptionInfo? Lookup(string name) => Table.GetValueOrDefault(name);
 
+    static readonly Dictionary<string, QemuOptionInfo>.AlternateLookup<ReadOnlySpan<char>> BySpan = Table.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The option an option word (<c>-numa</c>, <c>--numa</c>) names, looked up without cutting the dashes off
+    /// into a new string (every item of a command line asks); null for an unknown name or a word without a dash.</summary>
+    public static QemuOptionInfo? LookupWord(string word)
+    {
+        if (word.Length == 0 || word[0] != '-') return null;
+        var bare = word.AsSpan(word.Length > 1 && word[1] == '-' ? 2 : 1);
+        return BySpan.TryGetValue(bare, out var info) ? info : null;
+    }
+
     /// <summary>Every known option name.</summary>
     public static IEnumerable<QemuOptionInfo> All => Table.Values;
 
