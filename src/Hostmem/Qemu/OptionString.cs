@@ -180,7 +180,7 @@ public sealed class OptionString : IQemuOptions
                 }
                 else
                 {
-                    string key = text[pos..sep];
+                    string key = OptionWords.Of(text, pos, sep);
                     if (key.Length == 0)
                         throw os.Error("Invalid parameter ''", "Every '=' needs a parameter name before it, e.g. 'size=1G'.");
                     (string value, end) = ReadValue(text, sep + 1);
@@ -231,7 +231,8 @@ public sealed class OptionString : IQemuOptions
     {
         int n = text.Length;
         int next = text.IndexOf(',', p);
-        if (next < 0) return (text[p..], n);
+        if (next < 0) return (OptionWords.Of(text, p, n), n);
+        if (next + 1 >= n || text[next + 1] != ',') return (OptionWords.Of(text, p, next), next); // no ",," in it
         var sb = new StringBuilder();
         while (p < n)
         {

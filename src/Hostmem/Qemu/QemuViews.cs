@@ -112,7 +112,8 @@ public sealed class NumaOption(int index, QemuArgument argument, OptionString op
     /// <summary>node, dist, cpu, hmat-lb or hmat-cache.</summary>
     public string? Type => Options.Get("type");
     public string? Get(string key) => Options.Get(key);
-    public ulong? UInt(string key) => OptionValues.UInt(Options.Get(key), Where, key);
+    // Where (the option's text, for the error) is built only when the value is no number.
+    public ulong? UInt(string key) => Options.Get(key) is not { } text ? null : QemuSize.TryParseUInt(text) ?? OptionValues.UInt(text, Where, key);
 
     public ulong? NodeId => UInt("nodeid");
     public string? MemDev => Options.Get("memdev");
