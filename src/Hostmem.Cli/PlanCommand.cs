@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hostmem.Classification;
+using Hostmem.Cli.Output;
 using Hostmem.Planning;
 using Hostmem.Qemu;
 
@@ -37,7 +38,7 @@ public static class PlanCommand
                     "run the line with QEMU itself, or with 'hostmem qemu --' (which passes a help request on unchanged)");
             var plan = QemuCommand.Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, (o, h) => guest.WithMeasured(guest.Apply(o, parse), parse, h.Host));
             CdatFiles.WriteFiles(plan);
-            Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(plan), PlanJsonContext.Default.PlanJson));
+            StandardStreams.WriteLine(JsonSerializer.SerializeToUtf8Bytes(ToJson(plan), PlanJsonContext.Default.PlanJson));
             return 0;
         });
         return command;

@@ -52,14 +52,7 @@ public static class TopologyCommand
             if (parse.GetValue(json) || parse.GetValue(format) == "json")
             {
                 var report = TopologyReportBuilder.Build(analysed.Host, analysed.Classes, analysed.Diagnostics, Program.Version, shownRoot) with { Measured = measured };
-                // One write(2) of the UTF-8 bytes plus the newline Console.Out.WriteLine used to add.
-                var utf8 = JsonSerializer.SerializeToUtf8Bytes(report, HostmemJson.Default.TopologyReport);
-                var bytes = new byte[utf8.Length + 1];
-                utf8.CopyTo(bytes, 0);
-                bytes[^1] = (byte)'\n';
-                Console.Out.Flush();
-                using var stdout = StandardStreams.Stdout();
-                stdout.Write(bytes);
+                StandardStreams.WriteLine(JsonSerializer.SerializeToUtf8Bytes(report, HostmemJson.Default.TopologyReport));
             }
             else
             {
