@@ -11,7 +11,8 @@ namespace Hostmem.Libvirt;
 /// grown and shrunk with <c>virsh update-memory-device</c>. libvirt binds a memory device's memory to its target cell's
 /// &lt;memnode&gt; nodes unless its &lt;source&gt;&lt;nodemask&gt; names others (checked with virsh domxml-to-native: the
 /// device's memory-backend-ram gets the cell's host-nodes and policy), so the cell's type, binding and HMAT figures are
-/// the device's too. Every device's cell must exist, and a device on hostmem's cell must be one libvirt can resize.
+/// the device's too. Every device's cell must exist. A DIMM or NVDIMM on hostmem's cell is bound the same way and kept
+/// as written; it is not a plug (libvirt cannot resize it, only hot-unplug it whole).
 /// </summary>
 public static class CellPlugs
 {
@@ -32,7 +33,7 @@ public static class CellPlugs
                 if (d.IsVirtioMem && cell.SizeBytes == 0) throw EmptyCell(domain, d, cell);
                 continue;
             }
-            if (!d.IsVirtioMem) throw NotResizable(domain, d, cell.Intent);
+            if (!d.IsVirtioMem) continue;
             if (d.Nodemask is { } mask && cell.Placement is { } placed && !mask.SequenceEqual(placed.HostNodes))
                 notes.Add(PlanNote.Warning(NoteCodes.PlugNodemaskDiffers, $"{d.Name} on cell {id} ({domain.Where(d.Element)}) has <source><nodemask>{CpuList.Format(mask)}</nodemask>: "
                     + $"libvirt puts its memory there, not on the cell's host nodes {CpuList.Format(placed.HostNodes)} ({placed.Type?.Name()}) whose figures the guest gets for cell {id}; "
@@ -53,11 +54,6 @@ public static class CellPlugs
         new($"{domain.Where(d.Element)}: {d.Name} adds memory to guest cell {d.Node}, and the domain's cells are {CpuList.Format(cells.Select(c => c.Id))} "
             + $"(libvirt: can't add memory backend for guest node '{d.Node}' as the guest has only '{cells.Count}' NUMA nodes configured)",
             $"give its <target><node> one of the cells, e.g. a tiered cell hostmem places: --cell {cells.Max(c => c.Id) + 1}=cxl-ram:SIZE with <node>{cells.Max(c => c.Id) + 1}</node>");
-
-    static UserError NotResizable(DomainXml domain, DomainMemoryDevice d, CellIntent cell) =>
-        new($"{domain.Where(d.Element)}: {d.Name} is on cell {cell.Id}, which hostmem places on {cell.Type.Name()} ({cell.Source}): libvirt cannot resize a {d.Model} "
-            + "(virsh update-memory-device changes only a virtio-mem's <requested>)",
-            $"make it <memory model='virtio-mem'> with <block> and <requested> to grow and shrink cell {cell.Id}, or add its memory to the cell's size and remove it");
 
     /// <summary>libvirt gives every cell a memory-backend-ram of the cell's size, and QEMU refuses one of 0 bytes: a libvirt
     /// cell cannot be empty at boot (measured with libvirt 11.3's domxml-to-native and QEMU 10).</summary>

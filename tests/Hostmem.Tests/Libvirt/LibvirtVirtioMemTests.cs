@@ -99,12 +99,24 @@ public sealed class LibvirtVirtioMemTests(ITestOutputHelper output) : IDisposabl
     [Theory]
     [InlineData("dimm")]
     [InlineData("nvdimm")]
-    public void A_model_libvirt_cannot_resize_on_hostmems_cell_is_refused(string model)
+    public void A_dimm_on_hostmems_cell_is_kept_as_written_and_is_no_plug(string model)
     {
-        string domain = Domains.VirtioMem.Replace("model='virtio-mem'", $"model='{model}'", StringComparison.Ordinal)
-            .Replace("        <block unit='KiB'>2048</block>\n        <requested unit='KiB'>0</requested>\n", "", StringComparison.Ordinal);
-        Refusal.Assert(Apply(domain, Cell), $"<memory model='{model}'> is on cell 1, which hostmem places on cxl-ram (--cell 1=cxl-ram:128MiB): libvirt cannot resize a {model}",
-            "make it <memory model='virtio-mem'>");
+        // libvirt binds any memory device by its target cell's <memnode> (the same domxml-to-native check as virtio-mem's):
+        // a DIMM there is hot-pluggable memory of the cell's type. It cannot be resized, so the plan lists no plug for it.
+        string device = $"""
+                <memory model='{model}'>
+                  <target>
+                    <size unit='KiB'>262144</size>
+                    <node>1</node>
+                  </target>
+                </memory>
+            """;
+        string domain = Domains.VirtioMem[..Domains.VirtioMem.IndexOf("    <memory model='virtio-mem'>", StringComparison.Ordinal)]
+            + device + "\n" + Domains.VirtioMem[(Domains.VirtioMem.IndexOf("    </memory>", StringComparison.Ordinal) + "    </memory>\n".Length)..];
+        var (xml, plan) = Domains.Apply("cxl-ram-genport", domain, Cell);
+        Assert.Contains(device, xml, StringComparison.Ordinal);
+        Assert.Contains("<memnode cellid='1' mode='strict' nodeset='1'/>", xml, StringComparison.Ordinal);
+        Assert.Null(plan.Plan.GuestNodes.Single(n => n.GuestNode == 1).PlugDevice);
     }
 
     [Fact]
