@@ -61,6 +61,11 @@ public static class LibvirtCommand
             A domain with cells of its own keeps them; the new cells add to <memory>. A domain that already has the
             result is left byte for byte as it is. The plan goes to stderr (as with 'hostmem qemu --dry-run').
 
+            Memory that grows and shrinks: a <memory model='virtio-mem'> of the domain whose <target><node> is a
+            tiered cell takes that cell's type (libvirt binds it by the cell's <memnode>) and figures; hostmem adds
+            <maxMemory> when missing. Resize it with:
+              virsh update-memory-device DOMAIN --node 1 --requested-size 8GiB --live
+
             Exit status: 0 done (or nothing to change), 2 bad input (nothing written).
 
             Examples:

@@ -30,6 +30,11 @@ public static class LintCommand
             Description = "The CPUs QEMU will run on (e.g. 0-47,96-143), for the distance check; default: this process's affinity (proc/self/status Cpus_allowed_list).",
             HelpName = "LIST",
         };
+        var figures = new Option<string?>("--figures")
+        {
+            Description = "Figures 'hostmem probe --output FILE' measured on this host: your hmat-lb entries are checked against them where they measure the memory (firmware's elsewhere), as 'hostmem qemu --figures' would fill them in.",
+            HelpName = "FILE",
+        };
         var noHost = new Option<bool>("--no-host") { Description = "Skip the checks against the host (host-nodes= that do not exist, are too small or far): lint a line meant for another machine." };
         var qemu = new Argument<string[]>("QEMU_BINARY ARG...")
         {
@@ -40,7 +45,8 @@ public static class LintCommand
             """
             Check a QEMU command line for the traps of tiered guest memory before QEMU starts: a backend that is both
             a guest NUMA node and a cxl-type3 device's memory, emulated CXL memory used as RAM (and under KVM),
-            HMAT entries that leave the guest kernel with one memory tier, distance tables and node memory QEMU
+            HMAT entries that leave the guest kernel with one memory tier or put a node into another tier than the
+            host's figures for its memory (firmware's, or --figures measured ones), distance tables and node memory QEMU
             refuses, and host-nodes= that do not exist, are offline, empty, too small or far from QEMU's CPUs.
 
             Each finding has a code, a severity, the argument it concerns (argv[N], the program is argv[0]), why it
@@ -59,9 +65,12 @@ public static class LintCommand
               hostmem lint --cpus 0-47 --format json -- qemu-system-x86_64 ... | jq '.findings[] | select(.qemu_accepts)'
               hostmem lint --no-host -- qemu-system-x86_64 ...          (a line for another host)
               hostmem lint --sysfs tests/fixtures/two-socket-cxl.tar.gz --cpus 0 -- qemu-system-x86_64 ...
+              hostmem lint --figures host-figures.json -- qemu-system-x86_64 ...
+                (hmat-lb-host-differs: your hmat-lb figures against what 'hostmem probe --output host-figures.json'
+                measured for the host nodes each guest node's memory is bound to)
             """)
         {
-            sysfs, cpus, noHost, format, json, qemu,
+            sysfs, cpus, figures, noHost, format, json, qemu,
         };
         command.SetAction(parse =>
         {
@@ -79,8 +88,13 @@ public static class LintCommand
             }
             string? cpuText = parse.GetValue(cpus);
             string root = parse.GetValue(sysfs)!;
+            string? figuresFile = parse.GetValue(figures);
+            if (figuresFile is not null && parse.GetValue(noHost))
+                throw new UserError("--figures with --no-host: measured figures are checked against the host's nodes and CPUs",
+                    "drop --no-host (and give --sysfs for another host's recorded tree), or drop --figures");
             HostInput? input = parse.GetValue(noHost) ? null : HostInput.Read(root, cpuText);
             var options = input?.Options ?? (cpuText is null ? PlanOptions.Default : new PlanOptions(HostInput.ParseCpus(cpuText), "--cpus"));
+            if (figuresFile is not null) options = options with { Measured = Hostmem.Probe.MeasuredFigures.Load(figuresFile, input!.Host.Host) };
             var findings = QemuLinter.Lint(cmd, input?.Host, options);
 
             if (parse.GetValue(json) || parse.GetValue(format) == "json")
@@ -91,7 +105,8 @@ public static class LintCommand
             else
             {
                 string what = input is null ? "host checks off (--no-host)"
-                    : $"host {root}, CPUs {(options.Cpus is null ? "all" : CpuList.Format(options.Cpus))} ({options.CpusSource})";
+                    : $"host {root}, CPUs {(options.Cpus is null ? "all" : CpuList.Format(options.Cpus))} ({options.CpusSource})"
+                      + (figuresFile is null ? "" : $", figures measured in {figuresFile}");
                 LintOutput.WriteBlocks(Terminal.Stdout(), findings, what);
             }
             return findings.Any(QemuLinter.Counts) ? 1 : 0;

@@ -85,9 +85,10 @@ public partial class LibvirtGuestTests(ITestOutputHelper output)
     /// <summary>
     /// libvirt's guest topology, as it gives it to QEMU: -machine (its versioned q35 named q35, so QEMU 7.2 takes it too),
     /// -m, -smp, the memory backends (without the binding to the recorded host's CXL node, which this machine lacks) and
-    /// every -numa. The rest (monitor sockets, -S, devices) is libvirt's business, not the guest's tables.
+    /// every -numa. The rest (monitor sockets, -S, devices) is libvirt's business, not the guest's tables; with
+    /// <paramref name="memoryDevices"/>, also libvirt's virtio-mem devices and the PCIe root ports they sit on.
     /// </summary>
-    static string[] GuestArguments(IReadOnlyList<string> native, string qemu)
+    internal static string[] GuestArguments(IReadOnlyList<string> native, string qemu, bool memoryDevices = false)
     {
         var result = new List<string> { PlannedGuests.Qemu(qemu) };
         for (int i = 1; i + 1 < native.Count; i++)
@@ -96,10 +97,22 @@ public partial class LibvirtGuestTests(ITestOutputHelper output)
             if (option is "-machine") result.AddRange([option, PcQ35().Replace(value, "q35")]);
             else if (option is "-m" or "-smp" or "-numa") result.AddRange([option, value]);
             else if (option == "-object" && value.Contains("memory-backend", StringComparison.Ordinal)) result.AddRange([option, Binding().Replace(value, "")]);
+            else if (memoryDevices && option == "-device" && value.Contains("\"virtio-mem-pci\"", StringComparison.Ordinal)) result.AddRange([option, value]);
+            else if (memoryDevices && option == "-device" && value.Contains("\"pcie-root-port\"", StringComparison.Ordinal))
+                result.AddRange([option, AnySlot(value)]);
             else continue;
             i++;
         }
         return [.. result];
+    }
+
+    /// <summary>A root port where QEMU finds room: the lab's own devices (its 9p share) take slots libvirt chose.</summary>
+    static string AnySlot(string device)
+    {
+        var o = JsonNode.Parse(device)!.AsObject();
+        o.Remove("addr");
+        o.Remove("multifunction");
+        return o.ToJsonString();
     }
 
     [GeneratedRegex(@"^pc-q35-[0-9.]+")]

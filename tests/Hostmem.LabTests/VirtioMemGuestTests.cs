@@ -24,7 +24,7 @@ public class VirtioMemGuestTests(ITestOutputHelper output)
         Lab.Exec(HostmemPlan.Apphost, ["resize", "--qmp", socket, "--timeout", "100", "--format", "json", .. args], TimeSpan.FromMinutes(3));
 
     /// <summary>Until the guest console of run NAME shows <paramref name="line"/> (or the boot ends, or 2 minutes pass).</summary>
-    static bool WaitForConsole(string name, string line, Task boot)
+    internal static bool WaitForConsole(string name, string line, Task boot)
     {
         var until = DateTime.UtcNow.AddMinutes(2);
         while (DateTime.UtcNow < until && !boot.IsCompleted)

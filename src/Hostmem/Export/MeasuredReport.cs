@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Hostmem.Probe;
 using Hostmem.Topology;
 
@@ -9,14 +10,8 @@ public sealed record MeasuredReport(string File, string? MeasuredOnHostname, boo
 {
     public static MeasuredReport From(MeasuredFigures figures, HostTopology host) => new(
         figures.Source, figures.MeasuredOn.Hostname, figures.SameMachine,
-        [.. figures.Pairs.Select(p =>
-        {
-            var fw = FirmwareFigures.For(host, p.Initiator, p.Target);
-            return new MeasuredPairReport(p.Initiator, p.Target, p.ReadLatencyNs, p.ReadBandwidthMBps, p.WriteBandwidthMBps,
-                fw?.Source, fw?.ReadLatencyNs, fw?.WriteLatencyNs, fw?.ReadBandwidthMBps, fw?.WriteBandwidthMBps,
-                ProbeReportBuilder.Ratio(p.ReadLatencyNs, fw?.ReadLatencyNs), ProbeReportBuilder.Ratio(p.ReadBandwidthMBps, fw?.ReadBandwidthMBps),
-                ProbeReportBuilder.Ratio(p.WriteBandwidthMBps, fw?.WriteBandwidthMBps));
-        })]);
+        [.. figures.Pairs.Select(p => new MeasuredPairReport(p.Initiator, p.Target, p.ReadLatencyNs, p.ReadBandwidthMBps, p.WriteBandwidthMBps,
+            FirmwareFigures.For(host, p.Initiator, p.Target)))]);
 }
 
 public sealed record MeasuredPairReport(
@@ -25,11 +20,5 @@ public sealed record MeasuredPairReport(
     double ReadLatencyNs,
     double ReadBandwidthMbps,
     double WriteBandwidthMbps,
-    string? HmatSource,
-    ulong? HmatReadLatencyNs,
-    ulong? HmatWriteLatencyNs,
-    ulong? HmatReadBandwidthMbps,
-    ulong? HmatWriteBandwidthMbps,
-    double? ReadLatencyRatio,
-    double? ReadBandwidthRatio,
-    double? WriteBandwidthRatio);
+    [property: JsonIgnore] FirmwareFigures? Firmware = null)
+    : FirmwareBeside(Firmware, ReadLatencyNs, ReadBandwidthMbps, WriteBandwidthMbps);

@@ -58,14 +58,8 @@ public sealed record ProbeMeasurementReport(
     ulong? HugePageBytes,
     ulong? BytesOnTarget,
     double Seconds,
-    string? HmatSource,
-    ulong? HmatReadLatencyNs,
-    ulong? HmatWriteLatencyNs,
-    ulong? HmatReadBandwidthMbps,
-    ulong? HmatWriteBandwidthMbps,
-    double? ReadLatencyRatio,
-    double? ReadBandwidthRatio,
-    double? WriteBandwidthRatio);
+    [property: JsonIgnore] Probe.FirmwareFigures? Firmware = null)
+    : FirmwareBeside(Firmware, ReadLatencyNs, ReadBandwidthMbps, WriteBandwidthMbps);
 
 public sealed record ProbeRefusalReport(int InitiatorNode, int TargetNode, string Reason, string Hint);
 

@@ -29,6 +29,7 @@ public static class DomainPatcher
         ArgumentNullException.ThrowIfNull(plan);
         var w = new Writer(domain, new SourceText(domain.Source.Text));
         w.Metadata(plan.Intent);
+        w.MaxMemory(plan.MaxMemory);
         w.Memory(plan);
         w.Numatune(plan);
         w.Cpu(plan);
@@ -70,7 +71,15 @@ public static class DomainPatcher
             else InsertIntoDomain(new XmlLines().Add(0, "<metadata>").Add(1, lines).Add(0, "</metadata>"), BeforeMetadata);
         }
 
-        // ------------------------------------------------------------ memory
+        // ------------------------------------------------------------ maxMemory, memory
+
+        /// <summary>A new &lt;maxMemory&gt;, where libvirt puts it (after the metadata, before &lt;memory&gt;).</summary>
+        public void MaxMemory(MaxMemory? max)
+        {
+            if (max is null) return;
+            InsertIntoDomain(new XmlLines().Add(0, $"<maxMemory{XmlLines.Attr("slots", Num(max.Slots))}{XmlLines.Attr("unit", "KiB")}>{LibvirtUnits.FormatKiB(max.Bytes)}</maxMemory>"),
+                [.. BeforeMetadata, "metadata"]);
+        }
 
         public void Memory(LibvirtPlan plan)
         {

@@ -126,9 +126,7 @@ public sealed class DomainXml
     }
 
     /// <summary>Memory devices (DIMMs, NVDIMMs, virtio-mem) count into &lt;memory&gt; beside the cells.</summary>
-    public ulong MemoryDeviceBytes =>
-        Root.Element("devices")?.Elements("memory").Select(m => m.Element("target")?.Element("size")).OfType<XElement>()
-            .Aggregate(0UL, (sum, s) => sum + Size(s)) ?? 0;
+    public ulong MemoryDeviceBytes => DomainMemoryDevice.Read(this).Aggregate(0UL, (sum, d) => sum + d.SizeBytes);
 
     public XElement? Cpu => Root.Element("cpu");
     public XElement? Numa => Cpu?.Element("numa");

@@ -25,6 +25,8 @@ public sealed record LibvirtPlan
     public required ulong MemoryBytesAfter { get; init; }
     /// <summary>Notes about the domain, beside the plan's own.</summary>
     public IReadOnlyList<PlanNote> Notes { get; init; } = [];
+    /// <summary>The &lt;maxMemory&gt; to write (virtio-mem devices on hostmem's cells need one); null to leave it.</summary>
+    public MaxMemory? MaxMemory { get; init; }
     public GuestLayout Layout => Plan.Layout;
 }
 
@@ -65,21 +67,24 @@ public static class LibvirtPlanner
             cells.Add(new LibvirtCell(c.Id, [], c.SizeBytes, c, placed, element));
         }
         cells.Sort((a, b) => a.Id.CompareTo(b.Id));
+        var memoryDevices = DomainMemoryDevice.Read(domain);
+        var plugs = CellPlugs.Of(domain, memoryDevices, cells, notes);
 
-        var guest = GuestIntentOf(domain, numa, cells, cpuNodes);
+        var guest = GuestIntentOf(domain, numa, cells, cpuNodes, plugs);
         // --guest-numa off: the cells and their binding, no distances or HMAT.
         var layout = options.GuestNuma == GuestNumaMode.Off ? new GuestLayout { Nodes = guest.Nodes }
             : OneDirection(GuestLayoutPlanner.Plan(host, guest, cpuNodes, planOptions), notes);
         ulong after = numa.Cells.Count == 0 ? memory : cells.Aggregate(0UL, (s, c) => s + c.SizeBytes) + devices;
         if (after != memory)
             notes.Add(PlanNote.Info(NoteCodes.MemoryGrown, $"<memory> {X(memory)} becomes {X(after)}: the domain's own cells keep their memory and the new cells add theirs (libvirt sums the cells)"));
+        var maxMemory = MaxMemoryRoom.Plan(domain, memoryDevices, plugs.Count > 0, after, notes);
         Warnings(domain, cells, layout, notes);
         var plan = new MemoryPlan
         {
             Backends = [.. cells.Select(c => c.Placement).OfType<BackendPlan>()], Layout = layout, Notes = layout.Notes,
             Cpus = planOptions.Cpus, CpusSource = planOptions.CpusSource, CpuNodes = cpuNodes,
         };
-        return new LibvirtPlan { Cells = cells, Plan = plan, Intent = intent, MemoryBytesBefore = memory, MemoryBytesAfter = after, Notes = notes };
+        return new LibvirtPlan { Cells = cells, Plan = plan, Intent = intent, MemoryBytesBefore = memory, MemoryBytesAfter = after, Notes = notes, MaxMemory = maxMemory };
     }
 
     /// <summary>The figures and tiers hostmem reports, read back from the domain it wrote (<see cref="DomainNuma"/>).</summary>
@@ -146,17 +151,24 @@ public static class LibvirtPlanner
             $"use cell {free}");
     }
 
-    /// <summary>The cells as guest nodes: each with its backend (libvirt's ram-nodeN), its vCPUs and placement. Distances
-    /// between the domain's own cells and all its interconnects are the user's.</summary>
-    static GuestIntent GuestIntentOf(DomainXml domain, DomainNuma numa, List<LibvirtCell> cells, IReadOnlyList<int> cpuNodes)
+    /// <summary>The cells as guest nodes: each with its backend (libvirt's ram-nodeN), its vCPUs and placement, and the
+    /// virtio-mem devices that plug into it. Distances between the domain's own cells and all its interconnects are the user's.</summary>
+    static GuestIntent GuestIntentOf(DomainXml domain, DomainNuma numa, List<LibvirtCell> cells, IReadOnlyList<int> cpuNodes,
+        IReadOnlyDictionary<int, IReadOnlyList<DomainMemoryDevice>> plugs)
     {
-        var nodes = cells.Select(c => new LayoutNode
+        var nodes = cells.Select(c =>
         {
-            Id = c.Id, Backend = CellIntent.BackendId(c.Id), HasCpus = c.Cpus.Count > 0, SizeBytes = c.SizeBytes,
-            HostNodes = c.Placement?.HostNodes ?? (c.Cpus.Count > 0 ? cpuNodes : []),
-            Type = c.Placement?.Type ?? (c.Cpus.Count > 0 ? HostMemType.Dram : null),
-            Author = c.Intent is null && c.Element is not null ? Author.User : Author.Hostmem,
-            Why = [Origin(c, domain)],
+            var plugged = plugs.GetValueOrDefault(c.Id) ?? [];
+            return new LayoutNode
+            {
+                Id = c.Id, Backend = CellIntent.BackendId(c.Id), HasCpus = c.Cpus.Count > 0, SizeBytes = c.SizeBytes,
+                HostNodes = c.Placement?.HostNodes ?? (c.Cpus.Count > 0 ? cpuNodes : []),
+                Type = c.Placement?.Type ?? (c.Cpus.Count > 0 ? HostMemType.Dram : null),
+                Author = c.Intent is null && c.Element is not null ? Author.User : Author.Hostmem,
+                Why = plugged.Count == 0 ? [Origin(c, domain)] : [Origin(c, domain), CellPlugs.Why(c.Id, plugged)],
+                PlugDevice = plugged.Count == 0 ? null : string.Join(", ", plugged.Select(p => p.Name)),
+                PlugBytes = CellPlugs.PlugBytes(plugged),
+            };
         }).ToList();
         var own = cells.Where(c => c.Intent is null && c.Element is not null).Select(c => c.Id).ToHashSet();
         var distances = numa.Cells.Where(c => own.Contains(c.Id))

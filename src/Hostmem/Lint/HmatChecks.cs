@@ -42,7 +42,9 @@ static class HmatChecks
         var valid = Entries(c);
         Zeroed(c, valid);
         Caches(c, valid);
-        if (enabled) Tiers(c, valid);
+        if (!enabled) return;
+        Tiers(c, valid);
+        HostFigureChecks.Run(c, valid);
     }
 
     /// <summary>Checks each hmat-lb as QEMU reads it; returns the entries that give a figure for an existing pair (those with

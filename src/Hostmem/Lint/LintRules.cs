@@ -184,6 +184,12 @@ public static class LintRules
         "give the node a lower latency or a higher bandwidth (still slower than DRAM)",
         Accepts);
 
+    public static readonly LintRule HmatLbHostDiffers = new("hmat-lb-host-differs", W,
+        "a guest node's hmat-lb latency or bandwidth at least 2x off the host's figures for the memory behind it",
+        "the guest kernel tiers a node by its latency and bandwidth against DRAM's, 128 of abstract distance to a tier (mm/memory-tiers.c): a figure 2x off puts the node into another tier than the host's memory has (on a CPU node, every other node), so pages are demoted to memory that is not slower, or kept on memory that is",
+        "write the host's figures ('hostmem topology'; 'hostmem probe' where firmware has none or wrong ones, then lint --figures), or drop the entries and let 'hostmem qemu' fill them in (host-mem-type=)",
+        Accepts, NeedsHost: true);
+
     // ---- guest NUMA layout
 
     public static readonly LintRule NumaNodeMissing = new("numa-node-missing", E,
@@ -361,7 +367,7 @@ public static class LintRules
         MemorySizeRounded, MemoryMaxmemBelowSize, MemorySlotsWithoutMaxmem,
         CxlType3EmulatedRam, CxlType3Kvm, CxlWithoutNuma, CxlHypervisorCpu, CxlOff, CxlNoWindow,
         HmatDisabled, HmatCpuNodeIncomplete, HmatCpuNodesDiffer, HmatNodeIncomplete, HmatLbZero, HmatLbZeroedByTable, HmatBandwidthUnaligned,
-        HmatLbDuplicate, HmatLbUnencodable, HmatInitiatorNoCpus, HmatCacheWithoutLb, HmatTierOverflow,
+        HmatLbDuplicate, HmatLbUnencodable, HmatInitiatorNoCpus, HmatCacheWithoutLb, HmatTierOverflow, HmatLbHostDiffers,
         NumaNodeMissing, NumaNodeIdGap, NumaCpuOutOfRange, NumaCpusUnassigned, NumaNodeMem, NumaDistanceBelow10, NumaDistanceTooLarge, NumaLocalDistance, NumaDistanceAsymmetric,
         NumaDistanceMissing, NumaMemoryMismatch,
         HostNodesWithoutPolicy, PolicyWithoutHostNodes, HostNodesOutOfRange, HostMemTypeWithHostNodes,

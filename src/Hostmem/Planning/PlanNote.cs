@@ -52,6 +52,7 @@ public static class NoteCodes
     public const string OneDirectionLink = "one-direction-link";
     public const string NoAcpi = "no-acpi";
     public const string NumatuneOutside = "numatune-outside";
+    public const string PlugNodemaskDiffers = "plug-nodemask-differs";
     // Weighted interleave: what else follows the process's policy.
     public const string WeightedInterleaveProcess = "weighted-interleave-process";
 
@@ -60,6 +61,6 @@ public static class NoteCodes
         NoNumaMachine, NodeWithoutId, NoCpuNode, MachineMemoryBackend, CxlDeviceBackend, MainRamBackend, DeviceBackend,
         RamGrown, MaxmemSet, PlugNodeUnknown, HmatOff, FiguresFilled, FiguresClamped, NoReferenceFigures, UserFiguresDiffer, UserFiguresUnencodable,
         TierOverflow, ImplausibleLatency, CrossSocketFigures, CxlOwnCdat, CxlNotDirect, CxlNoFigures, CxlLinkLatency, CellZeroAdded, MemoryGrown, OneDirectionLink, NoAcpi, NumatuneOutside,
-        WeightedInterleaveProcess,
+        PlugNodemaskDiffers, WeightedInterleaveProcess,
     ];
 }

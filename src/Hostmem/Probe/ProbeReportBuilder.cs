@@ -26,18 +26,9 @@ public static class ProbeReportBuilder
         [.. results.OfType<PairMeasurement>().Select(m => Measurement(host, m))],
         [.. results.OfType<PairRefusal>().Select(r => new ProbeRefusalReport(r.Initiator, r.Target, r.Reason, r.Hint))]);
 
-    static ProbeMeasurementReport Measurement(HostTopology host, PairMeasurement m)
-    {
-        var fw = FirmwareFigures.For(host, m.Initiator, m.Target);
-        return new ProbeMeasurementReport(
-            m.Initiator, m.Target, m.LatencyCpu, m.Cpus, m.Cpus.Count,
-            Math.Round(m.ReadLatencyNs, 1), null, Math.Round(m.ReadBandwidthMiBps), Math.Round(m.WriteBandwidthMiBps),
-            m.BufferBytes, m.LlcBytes, m.LlcBytes is null, m.HugePageBytes is > 0, m.HugePageBytes, m.BytesOnTarget,
-            Math.Round(m.Seconds, 3),
-            fw?.Source, fw?.ReadLatencyNs, fw?.WriteLatencyNs, fw?.ReadBandwidthMBps, fw?.WriteBandwidthMBps,
-            Ratio(m.ReadLatencyNs, fw?.ReadLatencyNs), Ratio(m.ReadBandwidthMiBps, fw?.ReadBandwidthMBps), Ratio(m.WriteBandwidthMiBps, fw?.WriteBandwidthMBps));
-    }
-
-    /// <summary>measured / firmware: far from 1 means the firmware is wrong (17300 ns for a CXL node reads as ~0.02).</summary>
-    public static double? Ratio(double measured, ulong? firmware) => firmware is > 0 ? Math.Round(measured / firmware.Value, 3) : null;
+    static ProbeMeasurementReport Measurement(HostTopology host, PairMeasurement m) => new(
+        m.Initiator, m.Target, m.LatencyCpu, m.Cpus, m.Cpus.Count,
+        Math.Round(m.ReadLatencyNs, 1), null, Math.Round(m.ReadBandwidthMiBps), Math.Round(m.WriteBandwidthMiBps),
+        m.BufferBytes, m.LlcBytes, m.LlcBytes is null, m.HugePageBytes is > 0, m.HugePageBytes, m.BytesOnTarget,
+        Math.Round(m.Seconds, 3), FirmwareFigures.For(host, m.Initiator, m.Target));
 }

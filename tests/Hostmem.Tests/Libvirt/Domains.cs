@@ -36,6 +36,23 @@ public static class Domains
 
         """;
 
+    /// <summary><see cref="Plain"/> with a virtio-mem device on cell 1 (libvirt's kbase/memorydevices example, 256 MiB,
+    /// nothing plugged at boot); &lt;memory&gt; holds it beside the 1152 MiB of cells, as libvirt sums them.</summary>
+    public static string VirtioMem { get; } = Plain
+        .Replace("1179648", "1441792", StringComparison.Ordinal)
+        .Replace("    <memballoon model='none'/>\n", """
+                <memballoon model='none'/>
+                <memory model='virtio-mem'>
+                  <target>
+                    <size unit='KiB'>262144</size>
+                    <node>1</node>
+                    <block unit='KiB'>2048</block>
+                    <requested unit='KiB'>0</requested>
+                  </target>
+                </memory>
+
+            """, StringComparison.Ordinal);
+
     /// <summary>Hand-written: double quotes, an entity, comments, a CDATA section, tabs, attributes over two lines, a
     /// self-closing &lt;cpu/&gt;, other metadata; none of it may change.</summary>
     public const string HandWritten = """

@@ -18,9 +18,7 @@ public sealed partial class InPlaceSafetyTests : IDisposable
 
     static Process Start(params string[] args)
     {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "hostmem")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
+        var p = Signals.StartHostmem(args);
         p.StandardOutput.ReadToEndAsync();
         p.StandardError.ReadToEndAsync();
         return p;

@@ -27,6 +27,7 @@ public class LibvirtSchemaTests
         { "nvdimm-kmem", "Plain", ["1=pmem:64MiB:all"], true },
         { "hmat-two-tier", "Plain", ["1=dram:128MiB:all"], true },
         { "cxl-ram-genport", "Plain", ["1=cxl-ram:128MiB"], false },
+        { "cxl-ram-genport", "VirtioMem", ["1=cxl-ram:128MiB"], true },
     };
 
     internal static string Write(string fixture, string domain, string[] cells, bool guestNuma)
@@ -36,6 +37,7 @@ public class LibvirtSchemaTests
         {
             "Plain" or "Figures" => Domains.Plain,
             "HandWritten" => Domains.HandWritten,
+            "VirtioMem" => Domains.VirtioMem,
             "TwoCells" => Domains.TwoCells,
             "TakeOver" => Domains.TwoCells.Replace("discard='yes'/>", "discard='yes'/>\n        <cell id='2' memory='64' unit='MiB' memAccess='shared'/>", StringComparison.Ordinal),
             _ => throw new ArgumentOutOfRangeException(nameof(domain)),

@@ -13,7 +13,7 @@ public enum QemuExpectation { Accepts, Rejects, Skip }
 
 /// <summary>One command line of tests/Hostmem.Tests/Lint/corpus (see its README.md for the header).</summary>
 public sealed record CorpusEntry(string Name, IReadOnlyList<string> Expect, string Host, string? Cpus, string? Mems,
-    IReadOnlyList<(string Path, string Text)> Edits, QemuExpectation Qemu, string? QemuSays, IReadOnlyList<string> Argv)
+    IReadOnlyList<(string Path, string Text)> Edits, QemuExpectation Qemu, string? QemuSays, IReadOnlyList<string> Argv, string? Figures = null)
 {
     public override string ToString() => Name; // the theory row's name
 
@@ -62,7 +62,7 @@ public static class LintCorpus
             ? e.Select(x => (x[..x.IndexOf('=')], x[(x.IndexOf('=') + 1)..])).ToList() : [];
         return new CorpusEntry(Path.GetFileName(path), expect, One("host", "none"), header.GetValueOrDefault("cpus")?[0],
             header.GetValueOrDefault("mems")?[0], edits, qemu, header.GetValueOrDefault("qemu-says")?[0],
-            ShellWords.Split(string.Join('\n', body)));
+            ShellWords.Split(string.Join('\n', body)), header.GetValueOrDefault("figures")?[0]);
     }
 
     /// <summary>The host an entry is linted against, and QEMU's CPUs and cpuset there.</summary>
@@ -90,7 +90,11 @@ public static class LintCorpus
         var tree = SysfsTree.Open(root);
         var affinity = e.Host == "live" ? ProcessAffinity.Parse(File.ReadAllText("/proc/self/status")) : ProcessAffinity.Read(tree);
         var options = affinity with { Cpus = cpus ?? affinity.Cpus, CpusSource = cpus is null ? affinity.CpusSource : "corpus", MemsAllowed = mems ?? affinity.MemsAllowed };
-        return (ClassifiedHost.From(TopologyReader.Read(tree)), options);
+        var host = ClassifiedHost.From(TopologyReader.Read(tree));
+        // lint --figures: a probe file of tests/Hostmem.Tests/Probe/data, read against the host as the CLI reads it.
+        if (e.Figures is { } figures)
+            options = options with { Measured = Hostmem.Probe.MeasuredFigures.Load(Path.Combine(Trees.RepoRoot, "tests", "Hostmem.Tests", "Probe", "data", figures), host.Host) };
+        return (host, options);
     }
 
     /// <summary>Starts the real QEMU 10 paused with the entry's arguments (TCG unless the line asks for KVM, then TCG as

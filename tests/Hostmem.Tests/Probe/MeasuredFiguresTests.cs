@@ -46,6 +46,18 @@ public class MeasuredFiguresTests
     }
 
     [Fact]
+    public void A_measured_probe_file_reads_into_the_report_and_writes_back_byte_for_byte()
+    {
+        // nested-cxl-ram-genport.probe.json is hostmem probe's own stdout (firmware figures and ratios beside each pair):
+        // the record the reader fills is the record the probe writes, so nothing is lost or reordered either way.
+        string path = Path.Combine(Trees.RepoRoot, "tests", "Hostmem.Tests", "Probe", "data", "nested-cxl-ram-genport.probe.json");
+        string text = File.ReadAllText(path).TrimEnd('\n');
+        var report = System.Text.Json.JsonSerializer.Deserialize(text, Hostmem.Export.ProbeJson.Default.ProbeReport)!;
+        Assert.Equal(17350UL, report.Measurements.Single(m => m.TargetNode == 1).HmatReadLatencyNs);
+        Assert.Equal(text, System.Text.Json.JsonSerializer.Serialize(report, Hostmem.Export.ProbeJson.Default.ProbeReport));
+    }
+
+    [Fact]
     public void Same_machine_is_told_by_the_machine_id()
     {
         var text = Edit(r => r["host"]!["machine_id"] = "abc");

@@ -37,7 +37,8 @@ public static class LibvirtQemuDriver
 
     public static string Version() => RunChecked("virsh", "--version").Trim();
 
-    static string Virsh(string hostTree, string commands)
+    /// <summary>virsh commands (separated by ';') against the embedded driver, seeing the recorded host's NUMA nodes; their output.</summary>
+    public static string Virsh(string hostTree, string commands)
     {
         string nodes = Path.Combine(hostTree, "sys", "devices", "system", "node");
         lock (Gate)

@@ -16,6 +16,24 @@ public static class Signals
     public static void Send(Process p, int signal) => Kill(p.Id, signal);
 
     /// <summary>
+    /// Starts hostmem with SIGHUP, SIGINT and SIGTERM in their default handling (or, with <paramref name="ignore"/>,
+    /// that one ignored), whatever this test run inherited: a test run started in the background of a script or under
+    /// nohup ignores SIGINT and SIGHUP, the ignored handling passes through exec, and hostmem rightly keeps it (nohup's
+    /// contract), so a signal test would otherwise depend on how the suite was started (found by scripts/soak).
+    /// coreutils' env sets the handling and execs hostmem in the same process.
+    /// </summary>
+    public static Process StartHostmem(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? ignore = null)
+    {
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("--default-signal=HUP,INT,TERM");
+        if (ignore is not null) psi.ArgumentList.Add($"--ignore-signal={ignore}");
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hostmem"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>
     /// Starts <paramref name="start"/> until a run is stopped (SIGSTOP) while <paramref name="present"/> says its path exists,
     /// then sends <paramref name="signal"/> and lets it go on. Returns that run, ended; null if no run was caught in
     /// <paramref name="attempts"/> tries (the window is short and the machine has 2 cores).
