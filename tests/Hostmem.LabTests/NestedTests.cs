@@ -8,9 +8,12 @@ public sealed class NestedRun
     public NestedRun()
     {
         if (Lab.Missing != null) return;
-        // numactl and QEMU 10 come from the host's root (9p, read-only); the exit status travels back.
+        // numactl and QEMU 10 come from the host's root (9p, read-only); the exit status travels back. First, three
+        // reads at once into pages on the CXL node (QEMU's I/O memory): the share must carry them (lab/run, bounce).
         Run = Lab.Run(["nested", "--", "sh", "-c",
-            "numactl -H; lab/nested/qemu-numa-bind-check 1; echo check-rc=$?; echo to-stderr >&2; exit 42"]);
+            "for f in /usr/bin/qemu-system-x86_64 /usr/bin/qemu-system-x86_64 /usr/lib/x86_64-linux-gnu/libicudata.so.72; do "
+            + "numactl --membind=1 dd if=$f bs=256k of=/dev/null status=none & done; wait; echo cxl-reads-done; "
+            + "numactl -H; lab/nested/qemu-numa-bind-check 1; echo check-rc=$?; echo to-stderr >&2; exit 42"]);
     }
 }
 
@@ -24,6 +27,15 @@ public class NestedTests(NestedRun nested) : IClassFixture<NestedRun>
         Assert.True(Run.ExitCode == 42, Run.Describe());
         Assert.Contains("to-stderr", Run.StdErr);
         Assert.Contains("check-rc=0", Run.StdOut);
+    }
+
+    [LabFact]
+    public void Reads_into_pages_on_the_cxl_node_do_not_hang_the_share()
+    {
+        // Before lab/run gave the 9p devices their own bounce budget, this hung the guest for good with QEMU's
+        // "virtio: bogus descriptor or out of resources" (the CXL window is I/O memory to QEMU).
+        Assert.Contains("cxl-reads-done", Run.StdOut);
+        Assert.DoesNotContain("bogus descriptor", Run.StdErr);
     }
 
     [LabFact]
