@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Hostmem.Cxl;
@@ -64,28 +63,9 @@ internal static partial class CdatFiles
     public static void CheckQemu(MemoryPlan plan)
     {
         if (plan.CxlDevices.Count == 0 || NativeExec.Resolve(plan.ToArgv()[0]) is not { } qemu || !File.Exists(qemu)) return;
-        var (ok, _) = Run(qemu, "-object", "acpi-generic-port,help");
-        if (ok) return;
-        var (_, version) = Run(qemu, "-version");
-        string v = Regex.Match(version, @"version (\S+)").Groups[1].Value;
+        if (QemuHelp.Ask(qemu, "-object", "acpi-generic-port,help") is not { Ok: false }) return; // no answer: execve or QEMU says why
+        string v = Regex.Match(QemuHelp.Ask(qemu, "-version")?.Output ?? "", @"version (\S+)").Groups[1].Value;
         throw new UserError($"{qemu}{(v.Length > 0 ? $" is QEMU {v}: it" : "")} has no acpi-generic-port object (QEMU 9.2 added it), which a cxl-type3 device's CDAT needs to reach the guest's region figures",
             "use QEMU >= 9.2, or run with --cdat off (the device keeps QEMU's default CDAT)");
-    }
-
-    static (bool Ok, string Output) Run(string program, params string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        try
-        {
-            using var p = Process.Start(psi)!;
-            string text = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            return (p.ExitCode == 0, text);
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return (true, ""); // not runnable here: execve reports it in its own words
-        }
     }
 }

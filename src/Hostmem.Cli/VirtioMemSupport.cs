@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hostmem.Qemu;
 
 namespace Hostmem.Cli;
@@ -19,7 +18,7 @@ public static class VirtioMemSupport
     {
         if (argv.Count == 0) return;
         var devices = VirtioMemDevice.Of(QemuCommandLine.Parse(argv));
-        if (devices.Count == 0 || Resolve(argv[0]) is not { } binary) return;
+        if (devices.Count == 0 || NativeExec.Resolve(argv[0]) is not { } binary || !File.Exists(binary)) return;
         foreach (var group in devices.GroupBy(d => d.Driver))
         {
             var known = Properties(binary, group.Key);
@@ -38,30 +37,9 @@ public static class VirtioMemSupport
         _ => "",
     };
 
-    static string? Resolve(string program)
-    {
-        if (program.Contains('/', StringComparison.Ordinal)) return File.Exists(program) ? program : null;
-        return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
-    }
-
     /// <summary>"  dynamic-memslots=&lt;bool&gt; - on/off (default: off)": the names before '='; null when QEMU does not answer.</summary>
-    static HashSet<string>? Properties(string binary, string driver)
-    {
-        var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in new[] { "-device", $"{driver},help" }) psi.ArgumentList.Add(a);
-        try
-        {
-            using var p = Process.Start(psi);
-            if (p is null) return null;
-            p.StandardInput.Close();
-            var stderr = p.StandardError.ReadToEndAsync();
-            var text = p.StandardOutput.ReadToEnd();
-            if (!p.WaitForExit(10_000)) { p.Kill(); return null; }
-            _ = stderr.Result;
-            if (p.ExitCode != 0) return null;
-            return [.. text.Split('\n').Select(l => l.Trim()).Where(l => l.Contains('=', StringComparison.Ordinal)).Select(l => l[..l.IndexOf('=', StringComparison.Ordinal)])];
-        }
-        catch (System.ComponentModel.Win32Exception) { return null; }
-    }
+    static HashSet<string>? Properties(string binary, string driver) =>
+        QemuHelp.Ask(binary, "-device", $"{driver},help") is { Ok: true } answer
+            ? [.. answer.Output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains('=', StringComparison.Ordinal)).Select(l => l[..l.IndexOf('=', StringComparison.Ordinal)])]
+            : null;
 }
