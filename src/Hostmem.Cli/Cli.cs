@@ -7,8 +7,8 @@ namespace Hostmem.Cli;
 /// <summary>The edge where errors become exit codes: one clear line and a hint, exit 2, never a stack trace.</summary>
 public static class Cli
 {
-    /// <param name="tree">Builds the command tree for a line whose first word is given (null: no word).</param>
-    public static int Run(string[] args, Func<string?, RootCommand> tree)
+    /// <param name="tree">Builds the command tree for a line.</param>
+    public static int Run(string[] args, Func<IReadOnlyList<string>, Command> tree)
     {
         StandardStreams.Install();
         Interrupts.Install();
@@ -20,7 +20,7 @@ public static class Cli
                 Console.Out.Write(Program.Version + "\n");
                 return 0;
             }
-            return Invoke(tree(args.Length > 0 ? args[0] : null), args);
+            return Invoke(tree(args), args);
         }
         catch (UserError e)
         {
@@ -40,7 +40,7 @@ public static class Cli
         }
     }
 
-    static int Invoke(RootCommand root, string[] args)
+    static int Invoke(Command root, string[] args)
     {
         RawArguments.CheckUtf8(args);
         // System.CommandLine takes at most 100,000 words for an argument and calls the next one

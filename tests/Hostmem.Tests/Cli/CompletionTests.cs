@@ -41,7 +41,7 @@ public class CompletionTests
     [Fact]
     public void Commands_come_from_the_command_tree()
     {
-        var expected = Program.Root(null).Subcommands.Where(c => !c.Hidden).Select(c => c.Name).Order(StringComparer.Ordinal);
+        var expected = Program.Root([]).Subcommands.Where(c => !c.Hidden).Select(c => c.Name).Order(StringComparer.Ordinal);
         Assert.Equal(expected, Offered("hostmem "));
         Assert.Equal(["topology"], Offered("hostmem top"));
     }

@@ -10,7 +10,36 @@ namespace Hostmem.Tests.Cli;
 /// long text stays in `hostmem CMD --help`.</summary>
 public class ShortHelpTests
 {
-    static IEnumerable<Command> Commands => Program.Root(null).Subcommands.Where(c => !c.Hidden);
+    static IEnumerable<Command> Commands => Program.Root([]).Subcommands.Where(c => !c.Hidden);
+
+    [Fact]
+    public void The_help_words_that_build_the_full_tree_are_System_CommandLine_s_own()
+    {
+        // A line that names a command and none of these gets a root without a help option (start-up time); so these
+        // must be exactly the words System.CommandLine's HelpOption answers to.
+        var help = new System.CommandLine.Help.HelpOption();
+        Assert.Equal(help.Aliases.Append(help.Name).Order(StringComparer.Ordinal), Program.HelpWords.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("topology", "--help")]
+    [InlineData("topology", "-h")]
+    [InlineData("libvirt", "apply", "-?")]
+    [InlineData("qemu", "--sysfs", "x", "--help")]
+    public void A_command_s_help_works_with_every_help_word(params string[] line)
+    {
+        var (code, stdout, stderr) = HostmemCli.Run(line);
+        Assert.Equal((0, ""), (code, stderr));
+        Assert.StartsWith("Description:", stdout);
+    }
+
+    [Fact]
+    public void Version_after_a_command_is_refused_as_before()
+    {
+        // The plain root has no --version: a command word before it is still an unknown option, with a hint.
+        Refusal.Assert(HostmemCli.Run("topology", "--version"), "Unrecognized command or argument '--version'");
+        Refusal.Assert(HostmemCli.Run("topology", "--sysfs"), "Required argument missing for option: '--sysfs'");
+    }
 
     [Fact]
     public void Lists_every_command_of_the_tree_on_one_line_each()
