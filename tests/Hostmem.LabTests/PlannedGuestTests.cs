@@ -19,6 +19,46 @@ public class PlannedGuestTests(ITestOutputHelper output)
         return run;
     }
 
+    static readonly string ReportDistances = Path.Combine(Lab.RepoRoot, "lab", "guest", "report-distances.sh");
+
+    /// <summary>
+    /// Each pair's distance is on the line once (hostmem writes one direction of a symmetric pair, and none where the user
+    /// wrote one), and the guest kernel's SLIT has it in both directions: QEMU fills the other in. A pair whose directions
+    /// the line gives differently must reach the guest as given.
+    /// </summary>
+    static void AssertGuestDistances(IReadOnlyList<string> userArgv, IReadOnlyList<string> argv, LabRun run)
+    {
+        var given = Distances(argv);
+        var rows = run.Results.Where(r => r.Key.StartsWith("node", StringComparison.Ordinal) && r.Key.EndsWith(".distance", StringComparison.Ordinal))
+            .ToDictionary(r => int.Parse(r.Key["node".Length..^".distance".Length]), r => r.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray());
+        Assert.NotEmpty(rows);
+        if (rows.Count == 1) return; // one node: QEMU writes no SLIT
+        var online = rows.Keys.Order().ToArray(); // a row lists the distances to the online nodes, in order
+        foreach (var (a, row) in rows)
+        {
+            Assert.Equal(online.Length, row.Length);
+            for (int j = 0; j < row.Length; j++)
+            {
+                int b = online[j];
+                int expected = a == b ? 10 : given.TryGetValue((a, b), out int v) ? v : given[(b, a)];
+                Assert.True(expected == row[j], $"guest node{a} -> node{b}: the guest says {row[j]}, the line gives {expected}\n{run.Describe()}");
+            }
+        }
+        var user = Distances(userArgv);
+        bool symmetric = given.All(g => !given.TryGetValue((g.Key.B, g.Key.A), out int back) || back == g.Value);
+        var added = given.Keys.Where(k => !user.ContainsKey(k)).ToList();
+        if (symmetric) Assert.DoesNotContain(added, k => given.ContainsKey((k.B, k.A)));
+    }
+
+    static Dictionary<(int A, int B), int> Distances(IReadOnlyList<string> argv)
+    {
+        var given = new Dictionary<(int A, int B), int>();
+        for (int i = 0; i + 1 < argv.Count; i++)
+            if (argv[i] == "-numa" && System.Text.RegularExpressions.Regex.Match(argv[i + 1], @"^dist,src=(\d+),dst=(\d+),val=(\d+)$") is { Success: true } m)
+                given[(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value))] = int.Parse(m.Groups[3].Value);
+        return given;
+    }
+
     static uint Tier(LabRun run, int node) => uint.Parse(run.Result($"node{node}.tier"));
 
     [LabTheory]
@@ -28,7 +68,8 @@ public class PlannedGuestTests(ITestOutputHelper output)
         var c = PlannedGuests.Case(name);
         var plan = c.Plan();
         output.WriteLine(string.Join(' ', plan.ArgvWithoutHostBinding()));
-        var run = Boot($"{name}-qemu{qemu}", PlannedGuests.OnQemu(plan.ArgvWithoutHostBinding(), qemu));
+        var run = Boot($"{name}-qemu{qemu}", PlannedGuests.OnQemu(plan.ArgvWithoutHostBinding(), qemu), ReportDistances);
+        AssertGuestDistances(c.Qemu, plan.ArgvWithoutHostBinding(), run);
 
         // The guest kernel lists one initiator per node: the node itself when it has CPUs, else its initiator= (hostmem: the
         // first CPU node). HMAT without hmat-lb entries (hostmem's line for a host without figures) reads as zeros.

@@ -53,8 +53,22 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
             ulong value = e.IsLatency ? v : v == 0 ? 0 : Math.Max(1, (v + QemuSize.MiB / 2) / QemuSize.MiB);
             hmat.Add(new GuestHmatEntry((int)e.Initiator, (int)e.Target, type, value));
         }
-        var distances = numa.Distances.Select(d => new GuestDistance((int)d.Src, (int)d.Dst, (int)Math.Min(d.Val, int.MaxValue))).ToList();
-        return new GuestTables(nodes, hmat, distances);
+        return new GuestTables(nodes, hmat, Completed(numa.Distances));
+    }
+
+    /// <summary>Every direction QEMU ends up with, ordered by source and destination: a direction the line leaves out
+    /// is the other one's value (hw/core/numa.c, complete_init_numa_distance; a line with an asymmetric pair must give
+    /// both, and one with a pair given in neither direction is refused, so mirroring is all that is left to do).</summary>
+    static List<GuestDistance> Completed(IReadOnlyList<NumaDistOption> given)
+    {
+        var all = new Dictionary<(int, int), GuestDistance>();
+        foreach (var d in given)
+            all[((int)d.Src, (int)d.Dst)] = new GuestDistance((int)d.Src, (int)d.Dst, (int)Math.Min(d.Val, int.MaxValue));
+        foreach (var d in all.Values.ToList())
+            if (d.From != d.To) all.TryAdd((d.To, d.From), new GuestDistance(d.To, d.From, d.Value));
+        var sorted = all.Values.ToList();
+        sorted.Sort((a, b) => a.From != b.From ? a.From.CompareTo(b.From) : a.To.CompareTo(b.To));
+        return sorted;
     }
 
     public GuestTableNode? Node(int id) => Lookup.Nodes.GetValueOrDefault(id);

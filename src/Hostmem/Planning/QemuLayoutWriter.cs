@@ -29,13 +29,27 @@ public static class QemuLayoutWriter
         var newNodes = layout.Nodes.Where(n => n.Author == Author.Hostmem).OrderBy(n => n.Id).Select(n => NodeArgument(command, n)).ToArray();
         if (numa.Nodes.Count > 0) command.InsertAfter(numa.Nodes.Max(n => n.Index), newNodes);
         else tail.AddRange(newNodes);
-        foreach (var d in layout.AddedDistances)
+        foreach (var d in WrittenDistances(layout))
             tail.Add(QemuArgument.Option("numa", string.Create(CultureInfo.InvariantCulture, $"dist,src={d.From},dst={d.To},val={d.Value}")));
         foreach (var e in layout.AddedHmat)
             tail.Add(QemuArgument.Option("numa", string.Create(CultureInfo.InvariantCulture,
                 $"hmat-lb,initiator={e.Initiator},target={e.Target},hierarchy=memory,data-type={e.DataType.QemuName()},{Value(e)}")));
         command.Add([.. tail]);
         if (layout.Nodes.Any(n => n.PlugBytes > 0)) DeviceMemoryRoom.Apply(command, notes);
+    }
+
+    /// <summary>The added distances the line needs. When every pair is symmetric QEMU fills a direction the line leaves
+    /// out with the other one (hw/core/numa.c, complete_init_numa_distance), so each pair is written once, from its lower
+    /// node, and not at all when the user wrote the other direction; with any asymmetric pair QEMU wants both directions
+    /// of every pair ("At least one asymmetrical pair of distances is given") and gets them. A 128-node plan writes 8,128
+    /// options instead of 16,256.</summary>
+    static IEnumerable<GuestDistance> WrittenDistances(GuestLayout layout)
+    {
+        var value = new Dictionary<(int, int), GuestDistance>();
+        foreach (var d in layout.Distances) value.TryAdd((d.From, d.To), d);
+        bool symmetric = layout.Distances.All(d => !value.TryGetValue((d.To, d.From), out var back) || back.Value == d.Value);
+        return layout.AddedDistances.Where(d => !symmetric
+            || !value.TryGetValue((d.To, d.From), out var back) || (back.Author != Author.User && d.From < d.To));
     }
 
     static string Value(GuestHmatEntry e) => e.IsLatency ? $"latency={HmatUnits.FormatLatencyNs(e.Value)}" : $"bandwidth={HmatUnits.FormatBandwidthMBps(e.Value)}";

@@ -36,7 +36,6 @@ public class GuestNumaTests
             "-numa", "node,nodeid=0,cpus=0,memdev=hostmem-ram0",
             "-numa", "node,nodeid=1,memdev=vmem0,initiator=0",
             "-numa", "dist,src=0,dst=1,val=20",
-            "-numa", "dist,src=1,dst=0,val=20",
             "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=read-latency,latency=100",
             "-numa", "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=read-latency,latency=17350",
             "-numa", "hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=write-latency,latency=100",
@@ -230,7 +229,9 @@ public class GuestNumaTests
         var argv = plan.ToArgv();
         Assert.Contains("320M", argv); // -m unchanged: the node was already counted
         Assert.Contains("node,nodeid=1,memdev=vmem0,initiator=0", argv);
-        Assert.Contains("dist,src=1,dst=0,val=30", argv); // mirrored from the user's
+        // The user's one direction is all QEMU needs: it gives 1->0 the same value (hw/core/numa.c), and so does the read-back.
+        Assert.DoesNotContain(argv, a => a.StartsWith("dist,src=1,dst=0", StringComparison.Ordinal));
+        Assert.Equal(30, plan.Distances.Single(d => (d.From, d.To) == (1, 0)).Value);
         Assert.DoesNotContain("dist,src=0,dst=1,val=20", argv);
         Assert.Single(argv, a => a.StartsWith("dist,", StringComparison.Ordinal) && a.Contains("src=0,dst=1", StringComparison.Ordinal));
         Assert.Equal([0, 1], plan.GuestNodes.Select(n => n.GuestNode));
@@ -293,7 +294,29 @@ public class GuestNumaTests
         { "cxl-ram-genport", ["-M", "q35", "-m", "320M", "-smp", "2", "-object", "memory-backend-ram,id=ram,size=256M",
             "-object", "memory-backend-ram,id=vmem0,size=64M,host-mem-type=cxl-ram",
             "-numa", "node,nodeid=0,cpus=0-1,memdev=ram", "-numa", "node,nodeid=1,memdev=vmem0", "-numa", "dist,src=0,dst=1,val=30"] },
+        // An asymmetric pair of the user's: QEMU then wants both directions of every pair, hostmem's to node 2 included.
+        { "two-socket-cxl", AsymmetricLine },
     };
+
+    static readonly string[] AsymmetricLine = ["-M", "q35", "-smp", "2", "-m", "256M",
+        "-object", "memory-backend-ram,id=r0,size=128M", "-object", "memory-backend-ram,id=r1,size=128M",
+        "-numa", "node,nodeid=0,cpus=0,memdev=r0", "-numa", "node,nodeid=1,cpus=1,memdev=r1",
+        "-numa", "dist,src=0,dst=1,val=21", "-numa", "dist,src=1,dst=0,val=31",
+        "-object", "memory-backend-ram,id=cxl,size=64M,host-mem-type=cxl-ram"];
+
+    [Fact]
+    public void With_an_asymmetric_pair_every_direction_is_written_else_one_per_pair()
+    {
+        // hw/core/numa.c: a missing direction takes the other's value only when no pair is asymmetric; otherwise QEMU
+        // refuses "At least one asymmetrical pair of distances is given, please provide distances for both directions".
+        var asymmetric = Plan("two-socket-cxl", Auto, AsymmetricLine).ToArgv();
+        Assert.Equal(["dist,src=0,dst=1,val=21", "dist,src=1,dst=0,val=31", "dist,src=0,dst=2,val=20", "dist,src=1,dst=2,val=20",
+            "dist,src=2,dst=0,val=20", "dist,src=2,dst=1,val=20"], argvDistances(asymmetric));
+        var symmetric = Plan("two-socket-cxl", Auto, [.. AsymmetricLine.Select(a => a.Replace("val=31", "val=21", StringComparison.Ordinal))]).ToArgv();
+        Assert.Equal(["dist,src=0,dst=1,val=21", "dist,src=1,dst=0,val=21", "dist,src=0,dst=2,val=20", "dist,src=1,dst=2,val=20"], argvDistances(symmetric));
+
+        static string[] argvDistances(IReadOnlyList<string> argv) => [.. argv.Where(a => a.StartsWith("dist,", StringComparison.Ordinal))];
+    }
 
     public static TheoryData<int, string> RealCasesOnBothQemus()
     {
