@@ -43,7 +43,12 @@ public class GeneratedLineQemuTests
         var qemu = version == "7.2" ? PlannedGuests.Qemu("7.2") : "/usr/bin/qemu-system-x86_64";
         var plan = PlannedGuests.Case("two-socket-cxl").Plan();
         var argv = plan.ArgvWithoutHostBinding();
-        Assert.Equal(6, argv.Count(a => a.StartsWith("dist,", StringComparison.Ordinal))); // 3 nodes: every ordered pair
+        // 3 nodes, symmetric distances: each pair once, from its lower node (QEMU mirrors the other direction,
+        // hw/core/numa.c validate_numa_distance/complete_init_numa_distance)
+        var pairs = argv.Select(a => Regex.Match(a, @"^dist,src=(\d+),dst=(\d+),")).Where(m => m.Success)
+            .Select(m => $"{m.Groups[1].Value}-{m.Groups[2].Value}");
+        Assert.Equal(["0-1", "0-2", "1-2"], pairs);
+        Assert.Contains("dist,src=0,dst=1,val=20", argv); // the two sockets: the host's SLIT, 20
         // keep only 0->1: QEMU needs a distance for every pair once one is given
         var partial = new List<string>();
         for (int i = 1; i < argv.Length; i++)
