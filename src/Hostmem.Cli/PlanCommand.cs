@@ -38,7 +38,8 @@ public static class PlanCommand
                     "run the line with QEMU itself, or with 'hostmem qemu --' (which passes a help request on unchanged)");
             var plan = QemuCommand.Plan(parse.GetValue(sysfs)!, parse.GetValue(cpus), argv, (o, h) => guest.WithMeasured(guest.Apply(o, parse), parse, h.Host));
             CdatFiles.WriteFiles(plan);
-            StandardStreams.WriteLine(JsonSerializer.SerializeToUtf8Bytes(ToJson(plan), PlanJsonContext.Default.PlanJson));
+            // The final argv is most of the JSON: its words, quoted and indented, plus the rest of the report.
+            StandardStreams.WriteJsonLine(ToJson(plan), PlanJsonContext.Default.PlanJson, 65536 + plan.ToArgv().Sum(a => a.Length + 12));
             return 0;
         });
         return command;

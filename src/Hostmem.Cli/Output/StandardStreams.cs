@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Hostmem.Cli.Output;
 
@@ -19,16 +22,24 @@ public static class StandardStreams
     /// <summary>stdout for a single write of bytes (JSON, a domain file), guarded like Console.Out.</summary>
     public static Stream Stdout() => new Guarded(Open(1), "stdout");
 
-    /// <summary>UTF-8 bytes (a JSON report) and a newline on stdout in one write(2), as Console.Out.WriteLine would write
-    /// them, without the UTF-16 string in between: a 128-node plan's JSON is 1 MB, twice that as a string.</summary>
-    public static void WriteLine(byte[] utf8)
+    /// <summary>A JSON report and a newline on stdout in one write(2), as Console.Out.WriteLine would write them, without
+    /// the UTF-16 string in between (a 128-node plan's JSON is 1 MB, twice that as a string). The serializer writes into
+    /// one buffer of <paramref name="sizeHint"/> bytes: a buffer grown by doubling from 16 KB to 1 MB was an eighth of a
+    /// 128-node plan (its copies, and the page faults of each new array).</summary>
+    public static void WriteJsonLine<T>(T value, JsonTypeInfo<T> info, int sizeHint = 0)
     {
-        var bytes = new byte[utf8.Length + 1];
-        utf8.CopyTo(bytes, 0);
-        bytes[^1] = (byte)'\n';
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(sizeHint, 256));
+        var o = info.Options; // the writer formats: it must be told what the context's options say
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
+        {
+            Indented = o.WriteIndented, IndentCharacter = o.IndentCharacter, IndentSize = o.IndentSize, NewLine = o.NewLine,
+            Encoder = o.Encoder, MaxDepth = o.MaxDepth is 0 ? 64 : o.MaxDepth,
+        }))
+            JsonSerializer.Serialize(writer, value, info);
+        buffer.Write("\n"u8);
         Console.Out.Flush();
         using var stdout = Stdout();
-        stdout.Write(bytes);
+        stdout.Write(buffer.WrittenSpan);
     }
 
     /// <summary>The descriptor as a plain unbuffered stream. The runtime's console stream sends the terminal's keypad
