@@ -30,11 +30,13 @@ public static class PlacementAnalysis
             : blocks!.Where(b => b.Name.Length == 0).ToList();
         foreach (var m in fromMappings ? [] : memdevs)
         {
-            // Named after the backend's id, or its QOM path with x-use-canonical-path-for-ramblock-id=on.
-            var named = blocks!.FirstOrDefault(b => b.Name.Length > 0 && (b.Name == m.Id || b.Name == "/objects/" + m.Id));
-            if (named is null) continue;
-            byId[m] = (named, BackendMatch.RamBlockName);
-            claimed.Add(named);
+            // Named after the backend's id, or its QOM path with x-use-canonical-path-for-ramblock-id=on, or
+            // DEVICE-PATH/ID when a device registered it (a virtio-mem-pci's memdev: "0000:00:02.0/cm";
+            // qemu_ram_set_idstr, system/physmem.c, prefixes qdev_get_dev_path).
+            var named = blocks!.Where(b => b.Name == m.Id || b.Name.EndsWith("/" + m.Id, StringComparison.Ordinal)).ToList();
+            if (named.Count != 1) continue;
+            byId[m] = (named[0], BackendMatch.RamBlockName);
+            claimed.Add(named[0]);
         }
         // QEMU 10 backs a share=on memory-backend-ram with a memfd named after the backend's id.
         foreach (var m in memdevs.Where(m => !byId.ContainsKey(m)))

@@ -43,6 +43,21 @@ public class PlacementTests
     }
 
     [Fact]
+    public void A_virtio_mem_memdev_is_the_block_named_after_the_device_path_and_the_id()
+    {
+        // QEMU 10 names the block "0000:00:02.0/cm" (the device's PCI path, then the backend's id); beside it an unused
+        // backend of the same size has an unnamed block, so size alone could not tell them apart.
+        var capture = Capture.Load("virtio-mem");
+        var all = capture.Analyse();
+        var cm = Of(all, "cm");
+        Assert.Equal(BackendMatch.RamBlockName, cm.Match);
+        Assert.Equal(capture.Blocks!.Single(b => b.Name == "0000:00:02.0/cm").HostAddress, cm.HostAddress);
+        Assert.Equal(("bind", "bind:0", 0UL), (cm.Policy, cm.MappingPolicy!.ToString(), cm.ResidentBytes)); // nothing plugged yet
+        Assert.Equal(BackendMatch.RamBlockSize, Of(all, "spare").Match);
+        Assert.NotEqual(cm.HostAddress, Of(all, "spare").HostAddress);
+    }
+
+    [Fact]
     public void Cxl_type3_memory_is_found_through_the_memfd_named_after_the_backend()
     {
         var all = Capture.Load("cxl-type3").Analyse();
