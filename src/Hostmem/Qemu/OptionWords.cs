@@ -20,18 +20,35 @@ static class OptionWords
 
     static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> Lookup = Build();
 
+    /// <summary>0..255 as written (node ids, distances), found by value rather than by hashing the text.</summary>
+    static readonly string[] Numbers = [.. Enumerable.Range(0, 256).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
     static Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> Build()
     {
         var table = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string w in Words) table[w] = w;
-        for (int i = 0; i < 256; i++) table[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = i.ToString(System.Globalization.CultureInfo.InvariantCulture); // node ids, distances
         return table.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>The shared string of a canonical decimal 0..255 ("7", "20", "255"; not "07"), else null.</summary>
+    static string? Number(ReadOnlySpan<char> text)
+    {
+        if (text.Length is 0 or > 3 || (text[0] == '0' && text.Length > 1)) return null;
+        int v = 0;
+        foreach (char c in text)
+        {
+            if (!char.IsAsciiDigit(c)) return null;
+            v = v * 10 + (c - '0');
+        }
+        return v < 256 ? Numbers[v] : null;
     }
 
     /// <summary>The shared string for <paramref name="text"/>[start, end), or a new one.</summary>
     public static string Of(string text, int start, int end)
     {
-        if (end - start is > 0 and <= 24 && Lookup.TryGetValue(text.AsSpan(start, end - start), out var shared)) return shared;
+        var span = text.AsSpan(start, end - start);
+        if (Number(span) is { } number) return number;
+        if (span.Length is > 0 and <= 24 && !char.IsAsciiDigit(span[0]) && Lookup.TryGetValue(span, out var shared)) return shared;
         return text.Substring(start, end - start);
     }
 }

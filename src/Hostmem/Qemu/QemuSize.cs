@@ -149,17 +149,18 @@ public static class QemuSize
         if (s[i] == '0' && i + 1 < s.Length && (s[i + 1] == 'x' || s[i + 1] == 'X') && i + 2 < s.Length && char.IsAsciiHexDigit(s[i + 2]))
         { radix = 16; i += 2; }
         else if (s[i] == '0') radix = 8;
-        BigInteger v = 0;
+        ulong v = 0;
         int start = i;
         while (i < s.Length)
         {
             int d = DigitValue(s[i]);
             if (d < 0 || d >= radix) break;
-            v = v * radix + d;
+            if (v > (ulong.MaxValue - (ulong)d) / (ulong)radix) return null; // out of range, as strtoull's ERANGE
+            v = v * (ulong)radix + (ulong)d;
             i++;
         }
         if (i == start || i != s.Length) return null;
-        return v > ulong.MaxValue ? null : (ulong)v;
+        return v;
     }
 
     static int DigitValue(char c) => c switch

@@ -120,6 +120,8 @@ public class SizeTests
     [InlineData(" 1", 1UL)]
     [InlineData("+2", 2UL)]
     [InlineData("0", 0UL)]
+    [InlineData("18446744073709551615", ulong.MaxValue)] // strtoull's ULLONG_MAX, 2^64 - 1
+    [InlineData("0xffffffffffffffff", ulong.MaxValue)]
     public void Integers_use_strtoull_base_zero(string text, ulong value) => Assert.Equal(value, QemuSize.TryParseUInt(text));
 
     [Theory]
@@ -128,6 +130,9 @@ public class SizeTests
     [InlineData("91ns")]
     [InlineData("08")]
     [InlineData("")]
+    [InlineData("18446744073709551616")] // 2^64: strtoull's ERANGE, which QEMU's parse_uint refuses
+    [InlineData("0x10000000000000000")]
+    [InlineData("99999999999999999999999")]
     public void Integers_reject(string text) => Assert.Null(QemuSize.TryParseUInt(text));
 
     [Theory]
