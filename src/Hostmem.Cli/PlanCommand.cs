@@ -41,8 +41,9 @@ public static class PlanCommand
             // The final argv is most of the JSON (its words, quoted and indented); each guest node's entry, HMAT figures and
             // backend take about 1.5 KB more (measured: 583 KB for 128 nodes, 387 KB of it the argv). A buffer too small
             // grows on the large-object heap, and that allocation set off the run's only GC: a tenth of a 128-node plan.
-            var hint = 65536 + plan.ToArgv().Sum(a => a.Length + 12) + 2048 * plan.GuestNodes.Count;
-            StandardStreams.WriteJsonLine(ToJson(plan), PlanJsonContext.Default.PlanJson, hint);
+            var json = ToJson(plan);
+            var hint = 65536 + json.Argv.Sum(a => a.Length + 12) + 2048 * plan.GuestNodes.Count;
+            StandardStreams.WriteJsonLine(json, PlanJsonContext.Default.PlanJson, hint);
             return 0;
         });
         return command;

@@ -18,16 +18,34 @@ static class OptionWords
         "default", "on", "off", "yes", "no", "true", "false",
     ];
 
-    static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> Lookup = Build();
+    /// <summary>Open addressing over a hash of length and end characters: a span lookup in a Dictionary hashes every
+    /// character (Marvin), about 270 instructions a word, and a 128-node plan reads back 28,000 keys.</summary>
+    static readonly string?[] Table = Build();
 
     /// <summary>0..255 as written (node ids, distances), found by value rather than by hashing the text.</summary>
     static readonly string[] Numbers = [.. Enumerable.Range(0, 256).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
-    static Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> Build()
+    const int Slots = 256; // a power of two, about four times the words
+
+    static int Hash(ReadOnlySpan<char> w) => (w.Length * 37 + w[0] * 31 + w[^1] * 7 + w[w.Length / 2]) & (Slots - 1);
+
+    static string?[] Build()
     {
-        var table = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string w in Words) table[w] = w;
-        return table.GetAlternateLookup<ReadOnlySpan<char>>();
+        var table = new string?[Slots];
+        foreach (string w in Words)
+        {
+            int i = Hash(w);
+            while (table[i] is not null) i = (i + 1) & (Slots - 1);
+            table[i] = w;
+        }
+        return table;
+    }
+
+    static string? Find(ReadOnlySpan<char> w)
+    {
+        for (int i = Hash(w); Table[i] is { } candidate; i = (i + 1) & (Slots - 1))
+            if (w.SequenceEqual(candidate)) return candidate;
+        return null;
     }
 
     /// <summary>The shared string of a canonical decimal 0..255 ("7", "20", "255"; not "07"), else null.</summary>
@@ -48,7 +66,7 @@ static class OptionWords
     {
         var span = text.AsSpan(start, end - start);
         if (Number(span) is { } number) return number;
-        if (span.Length is > 0 and <= 24 && !char.IsAsciiDigit(span[0]) && Lookup.TryGetValue(span, out var shared)) return shared;
+        if (span.Length is > 0 and <= 24 && !char.IsAsciiDigit(span[0]) && Find(span) is { } shared) return shared;
         return text.Substring(start, end - start);
     }
 }

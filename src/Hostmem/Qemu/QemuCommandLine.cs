@@ -3,11 +3,14 @@ namespace Hostmem.Qemu;
 /// <summary>One item of a QEMU command line: an option with its argument, a flag, or a positional word (a disk image).</summary>
 public sealed class QemuArgument
 {
-    QemuArgument(string? optionWord, string? value)
+    QemuArgument(string? optionWord, string? value) : this(optionWord, value, optionWord is null ? null : QemuOptionTable.LookupWord(optionWord)) { }
+
+    /// <summary>With the option word's entry already looked up (a 128-node plan writes 8,500 -numa options).</summary>
+    QemuArgument(string? optionWord, string? value, QemuOptionInfo? info)
     {
         OptionWord = optionWord;
         Value = value;
-        Info = optionWord is null ? null : QemuOptionTable.LookupWord(optionWord);
+        Info = info;
         Name = optionWord is null ? "" : Info?.Name ?? QemuOptionTable.StripDashes(optionWord)!;
     }
 
@@ -37,7 +40,7 @@ public sealed class QemuArgument
         var info = QemuOptionTable.LookupWord(word);
         if (info is not null && info.HasArgument != (value is not null))
             throw new ArgumentException(info.HasArgument ? $"{word} needs an argument" : $"{word} takes no argument", nameof(value));
-        return new QemuArgument(word, value);
+        return new QemuArgument(word, value, info);
     }
 
     /// <summary>A positional word (QEMU reads it as a disk image).</summary>
@@ -49,7 +52,7 @@ public sealed class QemuArgument
     public QemuArgument WithValue(string value)
     {
         if (Value is null) throw new InvalidOperationException($"{OptionWord} has no argument");
-        return new QemuArgument(OptionWord, value);
+        return new QemuArgument(OptionWord, value, Info);
     }
 
     /// <summary>The argv words of this item.</summary>
@@ -143,7 +146,16 @@ public sealed class QemuCommandLine
     };
 
     /// <summary>The argv words: program, then every item in order.</summary>
-    public string[] ToArgv() => [Program, .. items.SelectMany(a => a.Words())];
+    public string[] ToArgv()
+    {
+        var argv = new List<string>(2 * items.Count + 1) { Program }; // each item is at most two words
+        foreach (var a in items)
+        {
+            if (a.OptionWord is { } option) argv.Add(option);
+            if (a.Value is { } value) argv.Add(value);
+        }
+        return [.. argv];
+    }
 
     /// <summary>One POSIX sh line (safe words bare, others single-quoted).</summary>
     public string ToShellCommand() => ShellQuote.Join(ToArgv());
