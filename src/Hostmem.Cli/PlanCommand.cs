@@ -100,6 +100,6 @@ public sealed record PlanJson(IReadOnlyList<BackendJson> Backends, IReadOnlyList
     public IReadOnlyList<CxlDeviceJson> CxlDevices { get; init; } = [];
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Serialization, WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(PlanJson))]
 internal sealed partial class PlanJsonContext : JsonSerializerContext;

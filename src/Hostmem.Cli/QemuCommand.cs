@@ -229,6 +229,6 @@ public static class QemuCommand
     }
 }
 
-[JsonSourceGenerationOptions(WriteIndented = false)]
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Serialization, WriteIndented = false)]
 [JsonSerializable(typeof(string[]), TypeInfoPropertyName = "StringArray")]
 internal sealed partial class QemuJson : JsonSerializerContext;
