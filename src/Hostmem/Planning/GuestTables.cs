@@ -61,11 +61,11 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
     /// both, and one with a pair given in neither direction is refused, so mirroring is all that is left to do).</summary>
     static List<GuestDistance> Completed(IReadOnlyList<NumaDistOption> given)
     {
-        var all = new Dictionary<(int, int), GuestDistance>(2 * given.Count);
+        var all = new Dictionary<long, GuestDistance>(2 * given.Count);
         foreach (var d in given)
-            all[((int)d.Src, (int)d.Dst)] = new GuestDistance((int)d.Src, (int)d.Dst, (int)Math.Min(d.Val, int.MaxValue));
-        foreach (var d in given)
-            if (d.Src != d.Dst && all[((int)d.Src, (int)d.Dst)] is var g) all.TryAdd((g.To, g.From), new GuestDistance(g.To, g.From, g.Value));
+            all[Slot((int)d.Src, (int)d.Dst)] = new GuestDistance((int)d.Src, (int)d.Dst, (int)Math.Min(d.Val, int.MaxValue));
+        foreach (var g in all.Values.ToArray())
+            if (g.From != g.To) all.TryAdd(Slot(g.To, g.From), new GuestDistance(g.To, g.From, g.Value));
         // Sorted by one long per direction, (from, to) in order: a 128-node line has 16,256 of them.
         var sorted = new GuestDistance[all.Count];
         all.Values.CopyTo(sorted, 0);
@@ -73,6 +73,10 @@ public sealed record GuestTables(IReadOnlyList<GuestTableNode> Nodes, IReadOnlyL
         Array.Sort(keys, sorted);
         return [.. sorted];
     }
+
+    /// <summary>One direction as a dictionary key: unique (multiplying by an odd constant is a bijection on 32 bits) and
+    /// spread by long's hash (high ^ low), which (from << 32 | to) is not: its hashes are from ^ to, a few hundred values.</summary>
+    static long Slot(int from, int to) => (long)from << 32 | (uint)to * 0x9E37_79B1u;
 
     public GuestTableNode? Node(int id) => Lookup.Nodes.GetValueOrDefault(id);
 
