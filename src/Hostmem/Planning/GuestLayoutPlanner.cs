@@ -60,32 +60,32 @@ public static class GuestLayoutPlanner
     {
         var given = new Dictionary<(int, int), GuestDistance>();
         foreach (var d in user) given[(d.From, d.To)] = d;
-        var result = new List<GuestDistance>();
+        var result = new List<GuestDistance>(nodes.Count * (nodes.Count - 1));
         var ordered = nodes.OrderBy(n => n.Id).ToList();
-        foreach (var a in ordered)
-            foreach (var b in ordered)
+        // Each guest node's host nodes looked up once, not once per pair (16,256 pairs on 128 nodes).
+        var behind = ordered.Select(n => n.HostNodes.Select(h => (Id: h, Node: host.Node(h))).ToArray()).ToArray();
+        for (int i = 0; i < ordered.Count; i++)
+            for (int j = 0; j < ordered.Count; j++)
             {
+                var (a, b) = (ordered[i], ordered[j]);
                 if (a.Id == b.Id) continue;
                 if (given.TryGetValue((a.Id, b.Id), out var mine)) result.Add(mine);
                 else if (given.TryGetValue((b.Id, a.Id), out var mirror)) result.Add(new GuestDistance(a.Id, b.Id, mirror.Value, Author.Hostmem));
-                else result.Add(new GuestDistance(a.Id, b.Id, HostDistance(host, a.HostNodes, b.HostNodes)));
+                else result.Add(new GuestDistance(a.Id, b.Id, HostDistance(behind[i], behind[j])));
             }
         return result;
     }
 
     /// <summary>The SLIT distance between the host nodes behind two guest nodes (the nearest pair); 20 when the host has none.</summary>
-    static int HostDistance(HostTopology host, IReadOnlyList<int> a, IReadOnlyList<int> b)
+    static int HostDistance((int Id, NumaNode? Node)[] a, (int Id, NumaNode? Node)[] b)
     {
         int? best = null;
-        for (int i = 0; i < a.Count; i++) // indexed: a foreach boxes the lists' enumerators, 16,256 pairs on 128 nodes
-        {
-            var from = host.Node(a[i]);
-            for (int j = 0; j < b.Count; j++)
+        foreach (var (x, from) in a)
+            foreach (var (y, _) in b)
             {
-                int? d = a[i] == b[j] ? 10 : from?.Distances.TryGetValue(b[j], out int v) == true ? v : null;
+                int? d = x == y ? 10 : from?.Distances.TryGetValue(y, out int v) == true ? v : null;
                 if (d is { } dv && (best is null || dv < best)) best = dv;
             }
-        }
         return best is { } r && r > 10 ? r : 20; // a remote distance must be > 10 or the guest ignores the SLIT
     }
 
