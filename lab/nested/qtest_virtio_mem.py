@@ -1,11 +1,13 @@
-"""A virtio-mem driver that runs outside the guest, through QEMU's qtest protocol (-accel qtest -qtest unix:SOCKET).
+"""A virtio-mem driver that runs outside the guest, through QEMU's qtest protocol
+(-chardev socket,id=qtc,path=SOCKET -object qtest,id=qt,chardev=qtc beside -S -accel tcg: Debian's QEMU 10 has no qtest
+accelerator, and the qtest object answers on any).
 
 The lab's nested CXL host cannot boot a guest kernel inside itself within CI's budget (TCG inside TCG: a 6.12 guest had
 not plugged 64 MiB after 900 s), and QEMU plugs virtio-mem memory only when a driver asks for it. This is that driver,
 written from the virtio 1.2 spec (4.1 virtio over PCI, 2.7 split virtqueues, 5.15 memory device): it finds the device on
 bus 0, gives its BAR an address, negotiates features, sets up the request queue in guest RAM and then, like Linux's
 virtio_mem, plugs or unplugs blocks until plugged_size equals requested_size. The device code, the memory backend and
-its binding are QEMU's own; no guest CPU runs (qtest accelerator).
+its binding are QEMU's own; no guest CPU runs (-S).
 """
 import socket, time
 
@@ -16,8 +18,8 @@ DFSELECT, DF, GFSELECT, GF, STATUS, QSELECT, QSIZE, QENABLE, QNOTIFYOFF, QDESC, 
     0x00, 0x04, 0x08, 0x0C, 0x14, 0x16, 0x18, 0x1C, 0x1E, 0x20, 0x28, 0x30)
 ACK, DRIVER, DRIVER_OK, FEATURES_OK = 1, 2, 4, 8
 # device configuration (struct virtio_mem_config)
-BLOCK_SIZE, ADDR, USABLE, PLUGGED, REQUESTED = 0x00, 0x10, 0x20, 0x28, 0x30
-PLUG, UNPLUG_ALL, RESP_ACK = 0, 2, 0
+BLOCK_SIZE, ADDR, PLUGGED, REQUESTED = 0x00, 0x10, 0x28, 0x30
+PLUG, UNPLUG_ALL = 0, 2  # request types; a response's type 0 is ACK
 QUEUE = 8                                        # entries: one request in flight needs two descriptors
 DESC, AVAIL, USED, REQ, RESP = 0x10_0000, 0x10_1000, 0x10_2000, 0x10_3000, 0x10_3100  # in boot RAM
 
@@ -79,7 +81,8 @@ class VirtioMem:
         raise RuntimeError("no virtio-mem-pci device on PCI bus 0")
 
     def _capabilities(self):
-        """cfg_type -> (bar, offset, multiplier) from the vendor capabilities (virtio 1.2, 4.1.4)."""
+        """Reads the vendor capabilities (virtio 1.2, 4.1.4), places their BAR at BAR_ADDRESS and enables it; returns the
+        address of each structure by cfg_type (1 common, 2 notify, 3 ISR, 4 device) and "mult", the notify multiplier."""
         caps, ptr = {}, self._cfg_read(0x34, 1)
         while ptr:
             if self._cfg_read(ptr, 1) == 0x09 and self._cfg_read(ptr + 3, 1) in (1, 2, 3, 4):  # not the PCI cfg window
