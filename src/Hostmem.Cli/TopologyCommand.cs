@@ -52,7 +52,7 @@ public static class TopologyCommand
             if (parse.GetValue(json) || parse.GetValue(format) == "json")
             {
                 var report = TopologyReportBuilder.Build(analysed.Host, analysed.Classes, analysed.Diagnostics, Program.Version, shownRoot) with { Measured = measured };
-                StandardStreams.WriteJsonLine(report, HostmemJson.Default.TopologyReport, 65536);
+                StandardStreams.WriteJsonLine(w => TopologyJson.Write(w, report), TopologyJson.Options, 65536);
             }
             else
             {

@@ -28,14 +28,20 @@ public static class StandardStreams
     /// 128-node plan (its copies, and the page faults of each new array).</summary>
     public static void WriteJsonLine<T>(T value, JsonTypeInfo<T> info, int sizeHint = 0)
     {
-        var buffer = new ArrayBufferWriter<byte>(Math.Max(sizeHint, 256));
         var o = info.Options; // the writer formats: it must be told what the context's options say
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
+        WriteJsonLine(w => JsonSerializer.Serialize(w, value, info), new JsonWriterOptions
         {
             Indented = o.WriteIndented, IndentCharacter = o.IndentCharacter, IndentSize = o.IndentSize, NewLine = o.NewLine,
             Encoder = o.Encoder, MaxDepth = o.MaxDepth is 0 ? 64 : o.MaxDepth,
-        }))
-            JsonSerializer.Serialize(writer, value, info);
+        }, sizeHint);
+    }
+
+    /// <summary>JSON that <paramref name="write"/> writes, and a newline, on stdout in one write(2).</summary>
+    public static void WriteJsonLine(Action<Utf8JsonWriter> write, JsonWriterOptions options, int sizeHint)
+    {
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(sizeHint, 256));
+        using (var writer = new Utf8JsonWriter(buffer, options))
+            write(writer);
         buffer.Write("\n"u8);
         Console.Out.Flush();
         using var stdout = Stdout();

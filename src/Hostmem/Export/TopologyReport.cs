@@ -4,7 +4,7 @@ using Hostmem.Topology;
 
 namespace Hostmem.Export;
 
-// The stable JSON shape of `hostmem topology --format json`. Keys are snake_case (see HostmemJson);
+// The stable JSON shape of `hostmem topology --format json`. Keys are snake_case (TopologyJson writes them);
 // absent values are null, never missing, so scripts can rely on every key.
 
 public sealed record TopologyReport(

@@ -120,7 +120,7 @@ public class DamagedTreeTests
             foreach (var (rel, kind, text) in ops) Damage(Path.Combine(work, rel), kind, text);
             var host = Read(work);
             var report = TopologyReportBuilder.Build(host.Host, host.Classes, host.Diagnostics, "test", work);
-            Assert.NotEmpty(JsonSerializer.Serialize(report, HostmemJson.Default.TopologyReport));
+            Assert.NotEmpty(Hostmem.Tests.Export.TopologyJsonTests.Written(report));
             Directory.Delete(work, true);
         }, iter: 40, threads: 1);
     }
