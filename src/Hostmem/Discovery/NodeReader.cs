@@ -65,19 +65,30 @@ internal static class NodeReader
         return list;
     }
 
+    /// <summary>The next whitespace-separated word of <paramref name="rest"/> (as string.Split(null) cuts them), and the rest after it.</summary>
+    private static bool Word(ref ReadOnlySpan<char> rest, out ReadOnlySpan<char> word)
+    {
+        rest = rest.TrimStart();
+        int end = 0;
+        while (end < rest.Length && !char.IsWhiteSpace(rest[end])) end++;
+        word = rest[..end];
+        rest = rest[end..];
+        return end > 0;
+    }
+
     private static (ulong? Total, ulong? Free) ReadMeminfo(SysfsTree fs, string path)
     {
         var text = fs.ReadText(path);
         if (text is null) return (null, null);
         ulong? total = null, free = null;
-        foreach (var line in text.Split('\n'))
+        foreach (var range in text.AsSpan().Split('\n'))
         {
-            // "Node 0 MemTotal:       1048576 kB"
-            var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length < 4) continue;
-            if (!ulong.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var kb)) continue;
-            if (parts[2] == "MemTotal:") total = kb * 1024;
-            else if (parts[2] == "MemFree:") free = kb * 1024;
+            // "Node 0 MemTotal:       1048576 kB": the third word names the figure, the fourth is its kB
+            var line = text.AsSpan(range);
+            if (!Word(ref line, out _) || !Word(ref line, out _) || !Word(ref line, out var name) || !Word(ref line, out var value)) continue;
+            if (!ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var kb)) continue;
+            if (name.SequenceEqual("MemTotal:")) total = kb * 1024;
+            else if (name.SequenceEqual("MemFree:")) free = kb * 1024;
         }
         if (total is null) fs.Note(path, "no MemTotal line");
         return (total, free);
