@@ -128,11 +128,11 @@ public static class TopologyDiagnostics
                         $"node{n.Id}'s figures differ by more than 10% from the first DRAM node's: the kernel rejects them as a reference and tiers nothing by HMAT",
                         "check the firmware's HMAT for the CPU nodes (the kernel logs 'the performance of DRAM node ... mismatches')"));
 
-        var reported = found.Where(d => d.Code == "hmat-dram-incomplete").Select(d => d.Subject).ToHashSet();
         foreach (var n in withFigures)
         {
             var a = n.BestAccess!;
-            if (!reported.Contains($"node{n.Id}") && (a.ReadLatencyNs == 0 || a.WriteLatencyNs == 0 || a.ReadBandwidthMBps == 0 || a.WriteBandwidthMBps == 0))
+            bool reported = found.Any(d => d.Code == "hmat-dram-incomplete" && d.Subject == $"node{n.Id}");
+            if (!reported && (a.ReadLatencyNs == 0 || a.WriteLatencyNs == 0 || a.ReadBandwidthMBps == 0 || a.WriteBandwidthMBps == 0))
                 found.Add(new(Severity.Warning, "hmat-zero", $"node{n.Id}",
                     $"node{n.Id} has a latency or bandwidth of 0 in {a.Source}: the kernel ignores such figures",
                     "fix the firmware's HMAT (or the -numa hmat-lb entry, in a guest)"));
