@@ -64,21 +64,28 @@ internal static class CxlReader
             "cxl_decoder_endpoint" => CxlDecoderKind.Endpoint,
             _ => CxlDecoderKind.Unknown,
         };
-        var region = fs.ReadText(Path.Combine(dir, "region"));
+        // Each kind has its own attributes (drivers/cxl/core/port.c; the recorded 6.12 trees): only root decoders have
+        // cap_ram/cap_pmem, root decoders no region, only endpoint decoders mode and dpa_size. Asking a decoder for
+        // the others is a failed open each: 448 of a large host's 3,600. A decoder of unknown kind is asked everything.
+        bool root = kind is CxlDecoderKind.Root or CxlDecoderKind.Unknown;
+        bool endpoint = kind is CxlDecoderKind.Endpoint or CxlDecoderKind.Unknown;
+        string? Read(string attribute, bool has) => has ? fs.ReadText(Path.Combine(dir, attribute)) : null;
+        ulong? ReadNumber(string attribute, bool has) => has ? fs.ReadUInt(Path.Combine(dir, attribute)) : null;
+        var region = Read("region", kind != CxlDecoderKind.Root);
         return new CxlDecoder
         {
             Name = name,
             Kind = kind,
             Start = fs.ReadUInt(Path.Combine(dir, "start")),
             Size = fs.ReadUInt(Path.Combine(dir, "size")),
-            Mode = fs.ReadText(Path.Combine(dir, "mode")),
-            DpaSize = fs.ReadUInt(Path.Combine(dir, "dpa_size")),
+            Mode = Read("mode", endpoint),
+            DpaSize = ReadNumber("dpa_size", endpoint),
             InterleaveWays = ToInt(fs.ReadUInt(Path.Combine(dir, "interleave_ways"))),
             InterleaveGranularity = ToInt(fs.ReadUInt(Path.Combine(dir, "interleave_granularity"))),
             Region = string.IsNullOrEmpty(region) ? null : region,
             Port = Path.GetFileName(Path.GetDirectoryName(dir)),
-            CanRam = fs.ReadText(Path.Combine(dir, "cap_ram")) == "1",
-            CanPmem = fs.ReadText(Path.Combine(dir, "cap_pmem")) == "1",
+            CanRam = Read("cap_ram", root) == "1",
+            CanPmem = Read("cap_pmem", root) == "1",
         };
     }
 
