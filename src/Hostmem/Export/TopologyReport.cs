@@ -164,7 +164,7 @@ public static class TopologyReportBuilder
 
     private static CxlReport Cxl(HostTopology host) => new(
         [.. host.Cxl.Memdevs.Select(m => new MemdevReport(m.Name, m.RamBytes, m.PmemBytes, m.Serial, m.NumaNode, m.Endpoint, m.FirmwareVersion))],
-        [.. host.Cxl.Decoders.Select(d => new DecoderReport(d.Name, d.Kind.ToString().ToLowerInvariant(), d.Port, Hex(d.Start), d.Size, d.Mode, d.DpaSize, d.InterleaveWays, d.InterleaveGranularity, d.Region))],
+        [.. host.Cxl.Decoders.Select(d => new DecoderReport(d.Name, KindName(d.Kind), d.Port, Hex(d.Start), d.Size, d.Mode, d.DpaSize, d.InterleaveWays, d.InterleaveGranularity, d.Region))],
         [.. host.Cxl.Regions.Select(r => new RegionReport(r.Name, NodeClassifier.ModeName(r.Mode), r.SizeBytes, Hex(r.Resource), r.Committed,
             r.InterleaveWays, r.InterleaveGranularity, r.Targets, r.RootDecoder, Access(r.Access0), Access(r.Access1), r.DaxRegion,
             [.. r.DaxDevices.Select(name => host.Dax.FirstOrDefault(d => d.Name == name) is { } d
@@ -177,7 +177,23 @@ public static class TopologyReportBuilder
         ModeName(d.Mode), d.Driver, ParentName(d.ParentKind), d.Parent, d.Path);
 
     private static DiagnosticReport Diagnostic(Diagnostic d) =>
-        new(d.Severity.ToString().ToLowerInvariant(), d.Code, d.Subject, d.Message, d.Hint);
+        new(SeverityName(d.Severity), d.Code, d.Subject, d.Message, d.Hint);
+
+    // Enum names by switch, as the other names here: Enum.ToString() reads the enum's metadata by reflection on NativeAOT.
+    public static string KindName(CxlDecoderKind k) => k switch
+    {
+        CxlDecoderKind.Root => "root",
+        CxlDecoderKind.Switch => "switch",
+        CxlDecoderKind.Endpoint => "endpoint",
+        _ => "unknown",
+    };
+
+    public static string SeverityName(Severity s) => s switch
+    {
+        Severity.Info => "info",
+        Severity.Warning => "warning",
+        _ => "error",
+    };
 
     public static string ModeName(DaxMode m) => m switch
     {
