@@ -232,7 +232,7 @@ public sealed class SysfsTree
     private bool IsInside(string path) => !Relative(SysRoot, path).StartsWith("..", StringComparison.Ordinal);
 
     /// <summary>Path.GetRelativePath(root, path). The paths discovery builds are the root, '/' and plain names, which a
-    /// prefix test answers without GetRelativePath's normalising of both paths (a tenth of a large host's allocation);
+    /// prefix test answers without GetRelativePath's normalising of both paths (a tenth of the page faults on the generated 8-socket tree);
     /// any other path (a '.' or '..' segment, a doubled or trailing '/') goes to GetRelativePath.</summary>
     internal static string Relative(string root, string path)
     {
