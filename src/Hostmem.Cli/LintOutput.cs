@@ -56,8 +56,8 @@ public static class LintOutput
 
     static string Colour(Terminal t, Severity s) => s switch
     {
-        Severity.Error => t.Red(LintReport.SeverityName(s)),
-        Severity.Warning => t.Yellow(LintReport.SeverityName(s)),
-        _ => t.Cyan(LintReport.SeverityName(s)),
+        Severity.Error => t.Red(s.Name()),
+        Severity.Warning => t.Yellow(s.Name()),
+        _ => t.Cyan(s.Name()),
     };
 }

@@ -97,9 +97,9 @@ public static class TopologyTable
         {
             var label = d.Severity switch
             {
-                Severity.Error => t.Red("error"),
-                Severity.Warning => t.Yellow("warning"),
-                _ => t.Cyan("info"),
+                Severity.Error => t.Red(d.Severity.Name()),
+                Severity.Warning => t.Yellow(d.Severity.Name()),
+                _ => t.Cyan(d.Severity.Name()),
             };
             w.WriteLine($"  {label} [{d.Code}] {d.Message}");
             w.WriteLine($"    fix: {d.Hint}");

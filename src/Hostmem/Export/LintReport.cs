@@ -18,16 +18,9 @@ public sealed record LintReport(
 {
     public static LintReport Build(IReadOnlyList<LintFinding> findings, string version, string? sysfs, IReadOnlyList<int>? cpus, string cpusSource) => new(
         version, sysfs, cpus, cpusSource,
-        [.. findings.Select(f => new LintFindingReport(f.Code, SeverityName(f.Severity), f.ArgvIndex, f.Argument, f.Message, f.Why, f.Fix, f.QemuAccepts, f.QemuSays))],
+        [.. findings.Select(f => new LintFindingReport(f.Code, f.Severity.Name(), f.ArgvIndex, f.Argument, f.Message, f.Why, f.Fix, f.QemuAccepts, f.QemuSays))],
         new LintSummary(findings.Count(f => f.Severity == Severity.Error), findings.Count(f => f.Severity == Severity.Warning),
             findings.Count(f => f.Severity == Severity.Info), findings.Count(f => f.QemuAccepts)));
-
-    public static string SeverityName(Severity s) => s switch
-    {
-        Severity.Error => "error",
-        Severity.Warning => "warning",
-        _ => "info",
-    };
 }
 
 /// <param name="ArgvIndex">Position of the option word in the QEMU argv (the program is 0); null: the command line as a whole.</param>

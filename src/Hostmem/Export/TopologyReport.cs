@@ -177,22 +177,15 @@ public static class TopologyReportBuilder
         ModeName(d.Mode), d.Driver, ParentName(d.ParentKind), d.Parent, d.Path);
 
     private static DiagnosticReport Diagnostic(Diagnostic d) =>
-        new(SeverityName(d.Severity), d.Code, d.Subject, d.Message, d.Hint);
+        new(d.Severity.Name(), d.Code, d.Subject, d.Message, d.Hint);
 
-    // Enum names by switch, as the other names here: Enum.ToString() reads the enum's metadata by reflection on NativeAOT.
-    public static string KindName(CxlDecoderKind k) => k switch
+    // By switch, as the other names here: Enum.ToString() reads the enum's metadata by reflection on NativeAOT.
+    private static string KindName(CxlDecoderKind k) => k switch
     {
         CxlDecoderKind.Root => "root",
         CxlDecoderKind.Switch => "switch",
         CxlDecoderKind.Endpoint => "endpoint",
         _ => "unknown",
-    };
-
-    public static string SeverityName(Severity s) => s switch
-    {
-        Severity.Info => "info",
-        Severity.Warning => "warning",
-        _ => "error",
     };
 
     public static string ModeName(DaxMode m) => m switch

@@ -222,9 +222,11 @@ public sealed class SysfsTree
     /// <summary>A path relative to the tree, for evidence and diagnostics ("/sys/bus/dax/..." style).</summary>
     public string Show(string path)
     {
-        if (Relative(SysRoot, path) is { } rel && !rel.StartsWith("..", StringComparison.Ordinal)) return "/sys/" + rel;
-        if (ProcRoot is not null && Relative(ProcRoot, path) is { } inProc && !inProc.StartsWith("..", StringComparison.Ordinal)) return "/proc/" + inProc;
-        return path;
+        var rel = Relative(SysRoot, path);
+        if (!rel.StartsWith("..", StringComparison.Ordinal)) return "/sys/" + rel;
+        if (ProcRoot is null) return path;
+        rel = Relative(ProcRoot, path);
+        return rel.StartsWith("..", StringComparison.Ordinal) ? path : "/proc/" + rel;
     }
 
     public void Note(string path, string what) => _problems.Add(new ReadProblem(Show(path), what));
